@@ -25,8 +25,10 @@ export interface GatewayToolCall {
 /**
  * Executes one tool call and returns the output string handed back to the model
  * (the tool registry returns JSON). Must not throw for tool-level failures.
+ * `signal` aborts when the turn is cancelled or its deadline fires; the turn
+ * stops waiting for the executor at that point.
  */
-export type ToolCallExecutor = (call: GatewayToolCall, round: number) => Promise<string>;
+export type ToolCallExecutor = (call: GatewayToolCall, round: number, signal?: AbortSignal) => Promise<string>;
 
 export interface AgentTurnRequest {
   /** Agent slug: selects the OpenClaw agent (`model: openclaw/{slug}`, `x-openclaw-agent-id`). */
@@ -75,14 +77,24 @@ export interface AgentTurnResult {
  * - `failed`: 2xx/5xx body with `status: "failed"` or `error`;
  * - `incomplete`: `status: "incomplete"`;
  * - `invalid_response`: a body that is not the OpenResponses JSON shape;
- * - `aborted`: cancelled by the caller's signal.
+ * - `aborted`: cancelled by the caller's signal;
+ * - `invalid_request`: the runtime could not build a valid request (bad agent slug, a session
+ *   key routed to another agent, tools without an executor); nothing was sent, permanent.
  */
-export type GatewayErrorKind = 'unreachable' | 'timeout' | 'http' | 'failed' | 'incomplete' | 'invalid_response' | 'aborted';
+export type GatewayErrorKind =
+  | 'unreachable'
+  | 'timeout'
+  | 'http'
+  | 'failed'
+  | 'incomplete'
+  | 'invalid_response'
+  | 'aborted'
+  | 'invalid_request';
 
 export class GatewayError extends Error {
   readonly kind: GatewayErrorKind;
   readonly status: number | undefined;
-  /** True when retrying the same request cannot help (4xx other than 408/429). */
+  /** True when retrying the same request cannot help (4xx other than 408/429; `invalid_request`). */
   readonly permanent: boolean;
   /** True when the gateway answered (the run happened or was refused); false for outages and cancellation. */
   readonly answered: boolean;
@@ -93,8 +105,9 @@ export class GatewayError extends Error {
     this.kind = kind;
     this.status = options.status;
     const s = options.status;
-    this.permanent = kind === 'http' && s !== undefined && s >= 400 && s < 500 && s !== 408 && s !== 429;
-    this.answered = kind !== 'unreachable' && kind !== 'aborted';
+    this.permanent =
+      kind === 'invalid_request' || (kind === 'http' && s !== undefined && s >= 400 && s < 500 && s !== 408 && s !== 429);
+    this.answered = kind !== 'unreachable' && kind !== 'aborted' && kind !== 'invalid_request';
   }
 }
 

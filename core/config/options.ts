@@ -1,0 +1,128 @@
+/**
+ * One plugin's options: schema defaults < config file < environment variables
+ * (the plugin's declared `env` bindings), validated against the plugin's typebox
+ * schema before its `register` runs.
+ */
+import type { TSchema } from 'typebox';
+import Value from 'typebox/value';
+import type { EnvBinding } from '../plugin.ts';
+import { describeValue, pointer, type ConfigIssue } from './issues.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+
+/** Parses one variable; returns an error message when the text does not fit the binding's type. */
+export function parseEnvValue(raw: string, type: EnvBinding['type']): { value?: unknown; error?: string } {
+  const text = raw.trim();
+  switch (type) {
+    case 'string':
+      return { value: text };
+    case 'integer':
+      return /^-?\d+$/.test(text) ? { value: Number(text) } : { error: `expected an integer, got ${describeValue(raw)}` };
+    case 'number': {
+      const n = Number(text);
+      return text !== '' && Number.isFinite(n) ? { value: n } : { error: `expected a number, got ${describeValue(raw)}` };
+    }
+    case 'boolean': {
+      const lower = text.toLowerCase();
+      if (TRUE_WORDS.has(lower)) return { value: true };
+      if (FALSE_WORDS.has(lower)) return { value: false };
+      return { error: `expected true/false (or 1/0, yes/no, on/off), got ${describeValue(raw)}` };
+    }
+    case 'url': {
+      try {
+        const url = new URL(text);
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') return { error: `only http and https URLs are allowed, got ${describeValue(raw)}` };
+        return { value: text.replace(/\/+$/, '') };
+      } catch {
+        return { error: `expected a URL like http://127.0.0.1:18789, got ${describeValue(raw)}` };
+      }
+    }
+  }
+}
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (!next || typeof next !== 'object') node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]] = value;
+}
+
+function getPath(target: unknown, parts: string[]): unknown {
+  let node = target;
+  for (const part of parts) {
+    if (!node || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+/** Paths (as segment arrays) of schema properties marked `{ secret: true }`. */
+export function secretPaths(schema: TSchema, prefix: string[] = []): string[][] {
+  const s = schema as { secret?: boolean; properties?: Record<string, TSchema> };
+  const out: string[][] = s.secret ? [prefix] : [];
+  if (s.properties) for (const [k, v] of Object.entries(s.properties)) out.push(...secretPaths(v, [...prefix, k]));
+  return out;
+}
+
+export function secretValues(schema: TSchema, options: unknown): string[] {
+  return secretPaths(schema)
+    .map((p) => getPath(options, p))
+    .filter((v): v is string => typeof v === 'string' && v.length > 0);
+}
+
+export interface ResolveOptionsInput {
+  pluginId: string;
+  schema: TSchema;
+  bindings: Record<string, EnvBinding> | undefined;
+  fileOptions: Record<string, unknown> | undefined;
+  /** Where the file options live, for messages: source file and pointer to `options`. */
+  source: string;
+  at: string;
+  env: Env;
+}
+
+export function resolvePluginOptions(input: ResolveOptionsInput, issues: ConfigIssue[]): Record<string, unknown> | undefined {
+  const { pluginId, schema, env } = input;
+  const options: Record<string, unknown> = structuredClone(input.fileOptions ?? {});
+  const envSourced = new Map<string, string>(); // option pointer -> variable
+  let ok = true;
+  for (const [name, binding] of Object.entries(input.bindings ?? {})) {
+    const raw = env[name];
+    if (raw === undefined || (raw === '' && !binding.allowEmpty)) continue;
+    const parsed = raw === '' ? { value: '' } : parseEnvValue(raw, binding.type);
+    const optionPointer = pointer(...binding.path.split('.'));
+    if (parsed.error) {
+      issues.push({ source: `env:${name}`, path: '', plugin: pluginId, message: parsed.error });
+      ok = false;
+      continue;
+    }
+    setPath(options, binding.path, parsed.value);
+    envSourced.set(optionPointer, name);
+  }
+  const converted = Value.Convert(schema, options) as Record<string, unknown>;
+  const withDefaults = Value.Default(schema, converted) as Record<string, unknown>;
+  for (const e of Value.Errors(schema, withDefaults)) {
+    const variable = [...envSourced].find(([p]) => e.instancePath === p || e.instancePath.startsWith(p + '/'))?.[1];
+    const params = e.params as { additionalProperties?: unknown; requiredProperties?: unknown };
+    let detail = '';
+    if (e.keyword === 'additionalProperties') detail = ` (${describeValue(params.additionalProperties)})`;
+    else if (e.keyword === 'required') detail = '';
+    else if (e.instancePath) detail = ` (got ${describeValue(getPath(withDefaults, e.instancePath.split('/').slice(1)))})`;
+    // Union members each report; the schema-level "anyOf" line is the useful one.
+    if (e.schemaPath.includes('/anyOf/')) continue;
+    issues.push(
+      variable
+        ? { source: `env:${variable}`, path: `${input.at}${e.instancePath}`, plugin: pluginId, message: e.message + detail }
+        : { source: input.source, path: `${input.at}${e.instancePath}`, plugin: pluginId, message: e.message + detail },
+    );
+    ok = false;
+  }
+  return ok ? withDefaults : undefined;
+}
