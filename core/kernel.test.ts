@@ -273,7 +273,7 @@ describe('options', () => {
     );
     expect(lines).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^test-config\.json:\/plugins\/0\/options \(tunable\): must not have additional properties \(\["extra"\]\)$/),
+        expect.stringMatching(/^test-config\.json:\/plugins\/0\/options\/extra \(tunable\): unknown option \(allowed: intervalMs, mode, token\)$/),
         expect.stringMatching(/^test-config\.json:\/plugins\/0\/options\/intervalMs \(tunable\): must be >= 1000 \(got 10\)$/),
         expect.stringMatching(/^test-config\.json:\/plugins\/0\/options\/mode \(tunable\): .*\(got "turbo"\)$/),
       ]),

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { ResolvedConfig, ResolvedPlugin } from './config/index.ts';
 import { createHookCatalog, type HookCatalog, type HookName } from './hooks.ts';
-import { createHookFacades, installHookGuards } from './hook-facade.ts';
+import { installHookGuards } from './hook-facade.ts';
 import { HealthRegistry, type CheckReport } from './health.ts';
 import { createMetricsApi, type MetricsApi } from './metrics.ts';
 import { ToolRegistryImpl } from './tools/registry.ts';

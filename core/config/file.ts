@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
-import { describeValue, pointer, type ConfigIssue } from './issues.ts';
+import { pointer, type ConfigIssue } from './issues.ts';
 
 const Condition = Type.Object(
   {
@@ -79,17 +79,78 @@ export function displayPath(file: string, cwd = process.cwd()): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
+/** Offset of the first JSON syntax error (V8's messages do not always carry one). */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\r\n'.includes(text[i])) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        value();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') return void i++;
+        else fail();
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') return void i++;
+        else fail();
+      }
+    }
+    if (c === '"') {
+      i++;
+      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+      if (i >= text.length) fail();
+      return void i++;
+    }
+    const m = /^(?:true|false|null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(i));
+    if (!m) fail();
+    i += m![0].length;
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : -1;
+  } catch (offset) {
+    return offset as number;
+  }
+}
+
 function jsonSyntaxIssue(source: string, text: string, err: Error): ConfigIssue {
-  const m = /position (\d+)/.exec(err.message);
+  const pos = jsonErrorOffset(text);
   let where = '';
-  if (m) {
-    const pos = Number(m[1]);
+  if (pos >= 0) {
     const before = text.slice(0, pos);
     const line = before.split('\n').length;
     const col = pos - before.lastIndexOf('\n');
     where = `line ${line} column ${col}: `;
   }
-  return { source, path: '', plugin: 'config', message: `not valid JSON: ${where}${err.message}` };
+  const reason = err.message.split(/, "|\n/)[0];
+  return { source, path: '', plugin: 'config', message: `not valid JSON: ${where}${reason}` };
 }
 
 const ENV_REF = /\$\{ENV:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -158,9 +219,9 @@ export function parseConfigDocument(
     }
     return undefined;
   }
-  const missing = (name: string, at: string) =>
-    issues.push({ source, path: at, plugin: 'config', message: `environment variable ${name} is not set (use \${ENV:${name}:-default} for a fallback)` });
-  const runtime = substituteEnv(json.runtime ?? {}, env, '/runtime', missing) as Record<string, unknown>;
+  const missingFor = (plugin: string) => (name: string, at: string) =>
+    issues.push({ source, path: at, plugin, message: `environment variable ${name} is not set (use \${ENV:${name}:-default} for a fallback)` });
+  const runtime = substituteEnv(json.runtime ?? {}, env, '/runtime', missingFor('runtime')) as Record<string, unknown>;
   const entries: RawConfigFile['entries'] = [];
   json.plugins.forEach((raw, index) => {
     const at = pointer('plugins', index);
@@ -168,12 +229,14 @@ export function parseConfigDocument(
     if (!Value.Check(PluginEntrySchema, entry)) {
       const label = typeof (entry as { use?: unknown }).use === 'string' ? String((entry as { use: string }).use) : 'config';
       for (const e of Value.Errors(PluginEntrySchema, entry)) {
-        const extra = e.keyword === 'additionalProperties' ? ` (${describeValue((e.params as { additionalProperties?: unknown }).additionalProperties)})` : '';
-        issues.push({ source, path: at + e.instancePath, plugin: label, message: e.message + extra });
+        if (e.keyword === 'additionalProperties' || e.schemaPath.includes('/anyOf/')) continue;
+        const unknownKey = e.keyword === 'boolean' && e.schemaPath.endsWith('/additionalProperties');
+        const message = unknownKey ? `unknown key (allowed: ${Object.keys(PluginEntrySchema.properties).join(', ')})` : e.message;
+        issues.push({ source, path: at + e.instancePath, plugin: label, message });
       }
       return;
     }
-    entries.push({ index, entry: substituteEnv(entry, env, at, missing) as PluginEntry });
+    entries.push({ index, entry: substituteEnv(entry, env, at, missingFor(entry.use)) as PluginEntry });
   });
   return { source, absolutePath, dir: path.dirname(absolutePath), runtime, entries };
 }

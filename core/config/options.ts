@@ -77,6 +77,12 @@ export function secretValues(schema: TSchema, options: unknown): string[] {
     .filter((v): v is string => typeof v === 'string' && v.length > 0);
 }
 
+function schemaAt(schema: TSchema, parts: string[]): { properties?: Record<string, TSchema> } | undefined {
+  let node = schema as { properties?: Record<string, TSchema> } | undefined;
+  for (const part of parts) node = node?.properties?.[part] as typeof node;
+  return node;
+}
+
 export interface ResolveOptionsInput {
   pluginId: string;
   schema: TSchema;
@@ -109,19 +115,22 @@ export function resolvePluginOptions(input: ResolveOptionsInput, issues: ConfigI
   const converted = Value.Convert(schema, options) as Record<string, unknown>;
   const withDefaults = Value.Default(schema, converted) as Record<string, unknown>;
   for (const e of Value.Errors(schema, withDefaults)) {
-    const variable = [...envSourced].find(([p]) => e.instancePath === p || e.instancePath.startsWith(p + '/'))?.[1];
-    const params = e.params as { additionalProperties?: unknown; requiredProperties?: unknown };
-    let detail = '';
-    if (e.keyword === 'additionalProperties') detail = ` (${describeValue(params.additionalProperties)})`;
-    else if (e.keyword === 'required') detail = '';
-    else if (e.instancePath) detail = ` (got ${describeValue(getPath(withDefaults, e.instancePath.split('/').slice(1)))})`;
     // Union members each report; the schema-level "anyOf" line is the useful one.
     if (e.schemaPath.includes('/anyOf/')) continue;
-    issues.push(
-      variable
-        ? { source: `env:${variable}`, path: `${input.at}${e.instancePath}`, plugin: pluginId, message: e.message + detail }
-        : { source: input.source, path: `${input.at}${e.instancePath}`, plugin: pluginId, message: e.message + detail },
-    );
+    // Unknown keys come twice (per key and per object); keep the per-key one, reworded.
+    if (e.keyword === 'additionalProperties') continue;
+    const variable = [...envSourced].find(([p]) => e.instancePath === p || e.instancePath.startsWith(p + '/'))?.[1];
+    let message: string;
+    if (e.keyword === 'boolean' && e.schemaPath.endsWith('/additionalProperties')) {
+      const parentSchema = schemaAt(schema, e.instancePath.split('/').slice(1, -1));
+      const allowed = Object.keys(parentSchema?.properties ?? {});
+      message = `unknown option${allowed.length ? ` (allowed: ${allowed.join(', ')})` : ' (this plugin takes no options)'}`;
+    } else if (e.keyword === 'required' || !e.instancePath) {
+      message = e.message;
+    } else {
+      message = `${e.message} (got ${describeValue(getPath(withDefaults, e.instancePath.split('/').slice(1)))})`;
+    }
+    issues.push({ source: variable ? `env:${variable}` : input.source, path: `${input.at}${e.instancePath}`, plugin: pluginId, message });
     ok = false;
   }
   return ok ? withDefaults : undefined;
