@@ -48,3 +48,6 @@ export class ServiceRegistry {
     for (const [id, entry] of this.#services) if (entry.provider === provider) this.#services.delete(id);
   }
 }
+
+/** Run tokens for the HTTP tool fallback. Provided by `agent-http`. */
+export const RunTokensRef = createServiceRef<import('./ports/run-tokens.ts').RunTokenService>('run-tokens');
