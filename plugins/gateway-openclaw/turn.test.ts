@@ -181,6 +181,14 @@ describe('runAgentTurn', () => {
     gw.script('alpha', [{ hang: true }]);
     const err = await gatewayError(runAgentTurn(settings(), request({ timeoutMs: 300 })));
     expect(err).toMatchObject({ kind: 'timeout', answered: true, permanent: false });
+    expect(err.message).toBe('agent turn did not finish within 300 ms');
+  });
+
+  it('applies the turn deadline across rounds', async () => {
+    gw.script('alpha', [{ toolCalls: [{ name: 'task_status', arguments: {} }] }, { hang: true }]);
+    const err = await gatewayError(runAgentTurn(settings(), request({ timeoutMs: 300, tools: [taskStatus], executeTool: executor() })));
+    expect(err.kind).toBe('timeout');
+    expect(err.message).toBe('agent turn did not finish within 300 ms (after 1 tool rounds)');
   });
 
   it('times out when the per-request cap is shorter than the turn deadline', async () => {

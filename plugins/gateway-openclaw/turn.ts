@@ -115,12 +115,12 @@ export async function runAgentTurn(settings: TurnSettings, request: AgentTurnReq
       response = await settings.client.postResponses(built, { caller: request.signal, deadline });
       settings.onOutcome?.(true);
     } catch (err) {
-      if (err instanceof GatewayError) {
-        if (err.kind === 'timeout' && deadline.aborted && rounds > 0) {
-          // Say that the turn deadline (not one request) fired, and after how many rounds.
-          throw new GatewayError('timeout', `agent turn did not finish within ${timeoutMs} ms (after ${rounds} tool rounds)`, { cause: err });
-        }
-        settings.onOutcome?.(false, err);
+      if (!(err instanceof GatewayError)) throw err;
+      settings.onOutcome?.(false, err);
+      if (err.kind === 'timeout' && deadline.aborted) {
+        // Name the turn deadline (not the per-request cap) that fired, and after how many rounds.
+        const after = rounds > 0 ? ` (after ${rounds} tool rounds)` : '';
+        throw new GatewayError('timeout', `agent turn did not finish within ${timeoutMs} ms${after}`, { cause: err });
       }
       throw err;
     }
