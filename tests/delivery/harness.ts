@@ -1,0 +1,134 @@
+/**
+ * End-to-end delivery harness: a real kernel with the embedded backend on a
+ * temp SQLite file, the real gateway client against the scripted gateway, the
+ * policy, the agent tools and the delivery loop. The test acts as the user on
+ * the same database file.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openLocalBackend } from '../../plugins/backend-local/index.ts';
+import { seedDemoAccount, type SeedResult } from '../../plugins/backend-local/seed.ts';
+import { userCreateTask, userPostMessage, withAccount } from '../../plugins/backend-local/admin.ts';
+import { DeliveryStore } from '../../plugins/delivery/store.ts';
+import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway.ts';
+import { createTestKernel, type TestKernel, type TestPluginEntry } from '../support/test-kernel.ts';
+import { BackendService } from '../../core/services.ts';
+import type { BackendPort } from '../../core/ports/backend.ts';
+import type { ThreadItem } from '../../core/ports/domain.ts';
+
+const REPO = path.resolve(import.meta.dirname, '..', '..');
+const TOOL_PLUGINS = ['tools-task', 'tools-collab', 'tools-orchestrator'].filter((id) => existsSync(path.join(REPO, 'plugins', id, 'index.ts')));
+
+export interface Harness {
+  dir: string;
+  dbPath: string;
+  seed: SeedResult;
+  gateway: ScriptedGateway;
+  t: TestKernel;
+  backend: BackendPort;
+  /** A second kernel on the same files (restart). */
+  restart(): Promise<void>;
+  createTask(title: string, assignee?: 'engineer' | 'qa' | 'orion'): string;
+  postMessage(taskId: string, content: string): string;
+  thread(taskId: string): Promise<ThreadItem[]>;
+  undelivered(): Promise<number>;
+  store(): DeliveryStore;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  delivery?: Record<string, unknown>;
+  /** Replace the backend plugin (fault injection); it must provide `backend`. */
+  backendPlugin?: (dbPath: string, seed: SeedResult) => TestPluginEntry;
+  extraPlugins?: TestPluginEntry[];
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mc-delivery-'));
+  const dbPath = path.join(dir, 'mc.sqlite');
+  const seeding = openLocalBackend(dbPath);
+  const seed = seedDemoAccount(seeding.db);
+  seeding.close();
+  const gateway = await startScriptedGateway({ agents: ['orion', 'engineer', 'qa'] });
+  // Agents not scripted by a test decline politely (thread updates to the orchestrator, say).
+  gateway.setDefault({ text: 'NOTHING_TO_ADD' });
+
+  const build = async () => {
+    const t = await createTestKernel({
+      runtime: { dataDir: dir, shutdownTimeoutMs: 5000 },
+      plugins: [
+        options.backendPlugin ? options.backendPlugin(dbPath, seed) : { use: 'backend-local', options: { path: dbPath } },
+        { use: 'gateway-openclaw', options: { url: gateway.url, requestTimeoutMs: 5000, probeIntervalMs: 200, downRetryMinMs: 100 } },
+        { use: 'delivery-policy' },
+        ...TOOL_PLUGINS.map((use) => ({ use })),
+        ...(options.extraPlugins ?? []),
+        { use: 'delivery', options: { intervalMs: 1000, backoffBaseMs: 100, backoffMaxMs: 400, maxAttempts: 3, runTimeoutMs: 3000, ...options.delivery } },
+      ],
+    });
+    await t.kernel.start();
+    return t;
+  };
+
+  const userCtx = <T>(fn: Parameters<typeof withAccount<T>>[3]): T => {
+    const b = openLocalBackend(dbPath);
+    try {
+      return withAccount(b.db, seed.accountId, 'write', fn);
+    } finally {
+      b.close();
+    }
+  };
+
+  const h: Harness = {
+    dir,
+    dbPath,
+    seed,
+    gateway,
+    t: await build(),
+    get backend() {
+      return h.t.kernel.services.get(BackendService)!;
+    },
+    async restart() {
+      await h.t.kernel.stop('restart');
+      h.t = await build();
+    },
+    createTask(title, assignee) {
+      return userCtx((ctx) => userCreateTask(ctx, seed.userId, { title, assignedAgentIds: assignee ? [seed.agents[assignee]] : [] }));
+    },
+    postMessage(taskId, content) {
+      return userCtx((ctx) => userPostMessage(ctx, seed.userId, taskId, content));
+    },
+    async thread(taskId) {
+      return (await h.backend.loadTaskDetailsForAgentTool({ agentId: seed.agents.orion, taskId, messageLimit: 200 })).thread;
+    },
+    async undelivered() {
+      return (await h.backend.listUndeliveredNotifications({ limit: 500 })).length;
+    },
+    store() {
+      return new DeliveryStore(path.join(dir, 'delivery.sqlite'));
+    },
+    async close() {
+      await h.t.kernel.stop('test done');
+      await gateway.close();
+    },
+  };
+  return h;
+}
+
+/** Polls `check` until it returns a truthy value (or throws after `timeoutMs`). */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 15_000, what = 'condition'): Promise<NonNullable<T>> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const agentMessages = (thread: ThreadItem[]) => thread.filter((m) => m.authorType === 'agent');
