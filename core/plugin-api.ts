@@ -5,8 +5,24 @@
 import { createHookFacades, type HookFacades } from './hook-facade.ts';
 import type { HookName } from './hooks.ts';
 import type { Kernel, PluginRecord } from './kernel.ts';
-import type { PluginApi } from './plugin.ts';
+import type { KernelView, PluginApi } from './plugin.ts';
 import type { ServiceRef } from './services.ts';
+
+/** The read-only kernel view; getters so `state` is always current. */
+function createKernelView(kernel: Kernel): KernelView {
+  return Object.freeze({
+    get state() {
+      return kernel.state;
+    },
+    get shutdownSignal() {
+      return kernel.shutdownSignal;
+    },
+    readiness: () => kernel.readiness(),
+    plugins: () => kernel.plugins(),
+    statuses: () => kernel.health.statuses(),
+    redact: (text: string) => kernel.secrets.scrub(text),
+  });
+}
 
 export function createPluginApi(
   kernel: Kernel,
@@ -71,5 +87,6 @@ export function createPluginApi(
     requestShutdown(reason: string, exitCode = 0): void {
       kernel.requestShutdown(reason, exitCode);
     },
+    kernel: createKernelView(kernel),
   });
 }

@@ -10,6 +10,30 @@ import type { MetricsApi } from './metrics.ts';
 import type { HealthApi } from './health.ts';
 import type { ToolRegistry } from './tools/registry.ts';
 import type { Clock } from './clock.ts';
+import type { Kernel, KernelState, PluginReport } from './kernel.ts';
+
+/** Result of `readiness()`: ready only when every critical check passes, every required plugin started and the kernel runs. */
+export type Readiness = Awaited<ReturnType<Kernel['readiness']>>;
+
+/**
+ * A read-only view of the kernel for operations plugins (health, status
+ * reports, self-upgrade). It exposes what the kernel knows about itself; it
+ * cannot change lifecycle or registries.
+ */
+export interface KernelView {
+  /** Lifecycle state; anything but `running` means not ready. */
+  readonly state: KernelState;
+  /** Aborted as soon as shutdown begins (before `onShutdown` runs); pollers stop on it. */
+  readonly shutdownSignal: AbortSignal;
+  /** Runs every readiness check (2 s timeout each) and aggregates plugin states. */
+  readiness(): Promise<Readiness>;
+  /** Every configured plugin with its state, hooks, tools and boot time. */
+  plugins(): PluginReport[];
+  /** Status contributions (`api.health.status`) by plugin id. */
+  statuses(): Record<string, Record<string, unknown>>;
+  /** Replaces every registered secret value in `text`, for output built from other plugins' data. */
+  redact(text: string): string;
+}
 
 /** How an environment variable maps onto one plugin option. */
 export interface EnvBinding {
@@ -68,6 +92,8 @@ export interface PluginApi {
   secret(value: string | undefined): void;
   /** Ask the kernel to shut down gracefully (self-upgrade, fatal conditions). */
   requestShutdown(reason: string, exitCode?: number): void;
+  /** Read-only kernel introspection (readiness, plugin reports, statuses). */
+  readonly kernel: KernelView;
 }
 
 export interface PluginDefinition<S extends TSchema = TSchema> {
