@@ -42,6 +42,7 @@ export interface HarnessOptions {
   /** Replace the backend plugin (fault injection); it must provide `backend`. */
   backendPlugin?: (dbPath: string, seed: SeedResult) => TestPluginEntry;
   extraPlugins?: TestPluginEntry[];
+  runtime?: Record<string, unknown>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -56,7 +57,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const build = async () => {
     const t = await createTestKernel({
-      runtime: { dataDir: dir, shutdownTimeoutMs: 5000 },
+      runtime: { dataDir: dir, shutdownTimeoutMs: 5000, ...options.runtime },
       plugins: [
         options.backendPlugin ? options.backendPlugin(dbPath, seed) : { use: 'backend-local', options: { path: dbPath } },
         { use: 'gateway-openclaw', options: { url: gateway.url, requestTimeoutMs: 5000, probeIntervalMs: 200, downRetryMinMs: 100 } },
