@@ -53,7 +53,17 @@ export interface ToolDefinition<P extends TSchema = TSchema> {
   name: string;
   description: string;
   parameters: P;
-  /** Prompt capability line (tool mode); the HTTP-mode line is derived from it and the route. */
+  /**
+   * Narrower parameters for this agent in this context (e.g. `done` only when the
+   * done gate holds). The narrowed schema is what the model is offered and what
+   * execution accepts: arguments valid for `parameters` but not for this schema
+   * are refused as "not allowed here". Must accept a subset of `parameters`.
+   */
+  parametersFor?(ctx: ToolAvailabilityContext): TSchema;
+  /**
+   * Short capability phrase for the prompt, e.g. "change task status". The prompt
+   * line is derived per mode: "… (task_status tool)" or "…: POST <base>/agent/task-status".
+   */
   capability: string;
   attributes?: ToolAttributes;
   /** Whether this agent is offered the tool in this context; re-checked at execution. */
@@ -65,11 +75,24 @@ export type AnyToolDefinition = ToolDefinition<TSchema>;
 
 const TOOL_NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 
+/** The HTTP fallback route of a tool: `task_status` → `/agent/task-status`. */
+export function toolHttpPath(name: string): string {
+  return `/agent/${name.replaceAll('_', '-')}`;
+}
+
+/** Inverse of the route segment: `task-status` → `task_status`. */
+export function toolNameFromRoute(segment: string): string {
+  return segment.replaceAll('-', '_');
+}
+
 export function defineTool<P extends TSchema>(definition: ToolDefinition<P>): ToolDefinition<P> {
   if (!TOOL_NAME.test(definition.name)) throw new Error(`tool name "${definition.name}" must be snake_case`);
   if (!definition.description?.trim()) throw new Error(`tool "${definition.name}" needs a description`);
   if (typeof definition.execute !== 'function') throw new Error(`tool "${definition.name}" has no execute function`);
   if (typeof definition.availability !== 'function') throw new Error(`tool "${definition.name}" has no availability function`);
+  if (!definition.capability?.trim()) throw new Error(`tool "${definition.name}" needs a capability phrase for the prompt`);
+  const schema = definition.parameters as { type?: unknown };
+  if (!schema || schema.type !== 'object') throw new Error(`tool "${definition.name}": parameters must be an object schema (Type.Object)`);
   return Object.freeze({ ...definition });
 }
 
