@@ -8,7 +8,7 @@
  *   every family has a TYPE (prom-client always writes one);
  * - a family's lines are contiguous (never reopened after another family);
  * - label values escape only `\\`, `\"`, `\n`; HELP escapes only `\\`, `\n`;
- * - values are floats (`+Inf`, `-Inf`, `NaN` included); no sample timestamps;
+ * - values are floats as Go's ParseFloat reads them (`+Inf`, `-Inf`, `NaN`); no sample timestamps;
  * - no duplicate series; no duplicate label name within a sample;
  * - counters end in `_total` and are >= 0;
  * - histograms: per label set, `_bucket` lines in increasing `le` with cumulative
@@ -43,10 +43,17 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const FLOAT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const TYPES: ReadonlySet<string> = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 
+/**
+ * A sample value as Go's strconv.ParseFloat reads it (the format's definition):
+ * decimal floats, and NaN / Inf / Infinity with any sign and in any case
+ * (prom-client writes `Nan` for an empty event-loop histogram; Prometheus accepts it).
+ */
 export function parseFloatValue(text: string): number | undefined {
-  if (text === '+Inf' || text === 'Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  const special = /^([+-]?)(inf|infinity|nan)$/i.exec(text);
+  if (special) {
+    if (special[2].toLowerCase() === 'nan') return special[1] ? undefined : NaN;
+    return special[1] === '-' ? -Infinity : Infinity;
+  }
   return FLOAT.test(text) ? Number(text) : undefined;
 }
 

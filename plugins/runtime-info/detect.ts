@@ -1,0 +1,27 @@
+/**
+ * Optional OpenClaw version detection by running a command (e.g. `openclaw
+ * --version` where the CLI is installed beside the runtime). Bounded by a
+ * timeout and never throws: the original ran it synchronously without one.
+ */
+import { execFile } from 'node:child_process';
+
+const VERSION = /\b(\d{4}\.\d{1,2}\.\d{1,3}(?:[-.][0-9A-Za-z.]+)?|\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)\b/;
+
+/** The first version-looking token of the command's stdout, or undefined. */
+export function parseVersion(output: string): string | undefined {
+  return VERSION.exec(output)?.[1];
+}
+
+export function detectVersion(command: string[], timeoutMs: number): Promise<{ version?: string; error?: string }> {
+  const [file, ...args] = command;
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: timeoutMs, windowsHide: true, maxBuffer: 64 * 1024 }, (err, stdout) => {
+      if (err) {
+        resolve({ error: (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${file} not found` : err.killed ? `timed out after ${timeoutMs} ms` : err.message.split('\n')[0] });
+        return;
+      }
+      const version = parseVersion(String(stdout));
+      resolve(version ? { version } : { error: `no version in the output of ${file}` });
+    });
+  });
+}
