@@ -1,15 +1,17 @@
 /**
  * metrics: GET /metrics in the Prometheus text exposition format (0.0.4) from
  * the kernel's own registry: process and Node.js defaults, the kernel's plugin
- * metrics, whatever other plugins registered through `api.metrics`, and the
- * runtime metrics of catalog.ts. No JSON variant and no sample timestamps.
+ * metrics, `runtime_build_info`, and whatever other plugins registered through
+ * `api.metrics`. Each metric belongs to the plugin that produces its events
+ * (deliveries to `delivery`, tool calls to the tool executor, gateway latency to
+ * `gateway-openclaw`), so nothing is counted twice; docs/operations.md lists
+ * the catalog. No JSON variant and no sample timestamps.
  */
 import Type from 'typebox';
 import { collectDefaultMetrics } from 'prom-client';
 import { definePlugin } from '../../core/plugin.ts';
 import { HttpServiceRef } from '../../core/services.ts';
 import { RuntimeInfoRef } from '../runtime-info/service.ts';
-import { createRuntimeMetrics } from './catalog.ts';
 
 const Options = Type.Object(
   {
@@ -22,7 +24,7 @@ const Options = Type.Object(
 export default definePlugin({
   id: 'metrics',
   version: '1.0.0',
-  description: 'GET /metrics (Prometheus text format) and the runtime metric catalog',
+  description: 'GET /metrics (Prometheus text format): process defaults, build info and every plugin metric',
   dependsOn: ['http', 'runtime-info'],
   configSchema: Options,
   register(api, options) {
@@ -43,11 +45,6 @@ export default definePlugin({
         this.set({ version: id.runtimeVersion, openclaw_version: id.openclawVersion ?? '' }, 1);
       },
     });
-
-    const runtime = createRuntimeMetrics(api.metrics);
-    api.hooks.onDelivered.tap((e) => runtime.delivered(e));
-    api.hooks.afterToolCall.tap((e) => runtime.toolCall(e, (name) => api.tools.get(name) !== undefined));
-    api.hooks.onHeartbeat.tap((e) => runtime.heartbeat(e));
 
     app.get('/metrics', async (_req, reply) => {
       const text = await registry.metrics();
