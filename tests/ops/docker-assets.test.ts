@@ -1,0 +1,129 @@
+/**
+ * Docker cannot run in the test environment, so the container assets are
+ * checked for what can go wrong without it: files the Dockerfile copies and
+ * runs exist, signals reach node (exec form), the health check command really
+ * passes against a live runtime and fails without one, and the Compose file
+ * is valid YAML with the timing and probe rules of docs/operations.md.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/cli.ts';
+import { createTestKernel, type TestKernel } from '../support/test-kernel.ts';
+import { RUNTIME_ENV } from '../../core/config/index.ts';
+import { RuntimeSectionSchema } from '../../core/config/file.ts';
+import { HttpServiceRef } from '../../core/services.ts';
+
+const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+/** Instructions with line continuations joined. */
+const instructions = dockerfile
+  .replace(/\\\n/g, ' ')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'));
+const argsOf = (keyword: string) => instructions.filter((l) => l.startsWith(`${keyword} `)).map((l) => l.slice(keyword.length + 1).trim());
+
+/** The JSON (exec-form) array of an instruction; throws on shell form. */
+function execForm(text: string): string[] {
+  const json = text.slice(text.indexOf('['));
+  return JSON.parse(json) as string[];
+}
+
+function runNode(args: string[], env: Record<string, string>): Promise<number> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 10_000 });
+    child.on('exit', (code) => resolve(code ?? -1));
+  });
+}
+
+describe('Dockerfile', () => {
+  it('copies only paths that exist and are not excluded by .dockerignore', () => {
+    const ignored = readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const sources = argsOf('COPY')
+      .filter((a) => !a.startsWith('--from'))
+      .flatMap((a) => a.split(/\s+/).slice(0, -1));
+    expect(sources).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'bin/', 'core/', 'plugins/', 'config/']));
+    for (const source of sources) {
+      expect(existsSync(path.join(REPO_ROOT, source)), source).toBe(true);
+      expect(ignored, source).not.toContain(source.replace(/\/$/, ''));
+    }
+  });
+
+  it('runs bin/mc-runtime.js start in exec form so SIGTERM reaches node', () => {
+    const [cmd] = argsOf('CMD');
+    expect(execForm(cmd)).toEqual(['node', 'bin/mc-runtime.js', 'start']);
+    expect(existsSync(path.join(REPO_ROOT, 'bin', 'mc-runtime.js'))).toBe(true);
+    expect(argsOf('STOPSIGNAL')).toEqual(['SIGTERM']);
+    expect(argsOf('USER')).toEqual(['node']);
+    // The version is knowable in the image: a build argument, else package.json (copied above).
+    expect(dockerfile).toMatch(/ARG RUNTIME_VERSION/);
+    expect(dockerfile).toMatch(/RUNTIME_VERSION=\$\{RUNTIME_VERSION\}/);
+  });
+
+  describe('HEALTHCHECK', () => {
+    let t: TestKernel;
+    beforeAll(async () => {
+      t = await createTestKernel({ plugins: [{ use: 'http', options: { port: 0 } }, { use: 'runtime-info' }, { use: 'health' }] });
+      await t.kernel.start();
+    });
+    afterAll(() => t.kernel.stop());
+
+    const [healthcheck] = argsOf('HEALTHCHECK');
+    const command = execForm(healthcheck.slice(healthcheck.indexOf('CMD')));
+
+    it('probes /livez with node (the slim image has no curl)', () => {
+      expect(command[0]).toBe('node');
+      expect(command.join(' ')).toContain('/livez');
+    });
+
+    it('passes against a live runtime and fails when nothing listens', async () => {
+      const port = t.kernel.services.get(HttpServiceRef)!.address()!.port;
+      expect(await runNode(command.slice(1), { HEALTH_PORT: String(port) })).toBe(0);
+      await t.kernel.stop();
+      expect(await runNode(command.slice(1), { HEALTH_PORT: String(port) })).toBe(1);
+    });
+  });
+});
+
+describe('docker-compose.runtime.yml', async () => {
+  // js-yaml comes with the dev toolchain (eslint); the compose file is only parsed here.
+  const yaml = (await import('js-yaml' as string)) as { load(text: string): unknown };
+  const compose = yaml.load(readFileSync(path.join(REPO_ROOT, 'docker-compose.runtime.yml'), 'utf8')) as {
+    services: Record<string, Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+  const runtime = compose.services.runtime;
+  const gateway = compose.services['openclaw-gateway'];
+
+  it('builds the runtime from this Dockerfile and probes /livez like the image does', () => {
+    expect(existsSync(path.join(REPO_ROOT, runtime.build.context, runtime.build.dockerfile))).toBe(true);
+    const [healthcheck] = argsOf('HEALTHCHECK');
+    expect(runtime.healthcheck.test).toEqual(['CMD', ...execForm(healthcheck.slice(healthcheck.indexOf('CMD')))]);
+  });
+
+  it('binds all interfaces inside the container only, and publishes on the host loopback', () => {
+    expect(runtime.environment.HEALTH_HOST).toBe('0.0.0.0');
+    expect(runtime.ports).toEqual([expect.stringMatching(/^127\.0\.0\.1:/)]);
+  });
+
+  it('gives the drain more time than the runtime budget before Docker kills it', () => {
+    const grace = Number(/^(\d+)s$/.exec(runtime.stop_grace_period)![1]) * 1000;
+    const budget = Number(/:-(\d+)\}$/.exec(runtime.environment.SHUTDOWN_TIMEOUT_MS)![1]);
+    // The CLI's backstop fires 2 s after the budget.
+    expect(grace).toBeGreaterThan(budget + 2_000);
+    expect(RUNTIME_ENV.SHUTDOWN_TIMEOUT_MS.path).toBe('shutdownTimeoutMs');
+    expect((RuntimeSectionSchema.properties.shutdownTimeoutMs as unknown as { default: number }).default).toBeLessThan(grace - 2_000);
+    expect(runtime.stop_signal).toBe('SIGTERM');
+  });
+
+  it('reports status inside the backend staleness window and waits for a healthy gateway when there is one', () => {
+    expect(Number(/:-(\d+)\}$/.exec(runtime.environment.HEALTH_CHECK_INTERVAL)![1])).toBeLessThanOrEqual(60_000);
+    expect(runtime.depends_on['openclaw-gateway']).toEqual({ condition: 'service_healthy', required: false });
+    expect(gateway.profiles).toEqual(['openclaw']);
+    expect(gateway.healthcheck.test[0]).toBe('CMD');
+  });
+
+  it.skipIf(!existsSync(path.join(REPO_ROOT, 'openclaw')))('builds the gateway from openclaw/', () => {
+    expect(existsSync(path.join(REPO_ROOT, gateway.build.context, 'Dockerfile'))).toBe(true);
+  });
+});
