@@ -53,8 +53,8 @@ export default definePlugin({
     const tokens = createRunTokenService({
       now: () => api.clock.now(),
       defaultTtlMs: options.tokenTtlMs,
-      // The token is a credential: scrub it from every log line from now on.
-      onIssue: (token) => api.secret(token),
+      // Every token embeds this process secret: scrubbing it from logs leaves no usable token behind.
+      onSecret: (secret) => api.secret(secret),
     });
     api.provide(RunTokensRef, tokens);
     if (options.legacySessionKeyAuth) {
@@ -81,7 +81,7 @@ export default definePlugin({
       allowedCidrs: ['loopback', ...allowlist.entries],
       legacySessionKeyAuth: options.legacySessionKeyAuth,
       tools: api.tools.list().length,
-      revokedTokens: tokens.revokedCount(),
+      runTokens: tokens.size(),
     }));
   },
 });

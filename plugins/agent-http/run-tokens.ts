@@ -1,139 +1,100 @@
 /**
- * Run tokens: HMAC-signed, short-lived credentials for one agent run
- * (core/ports/run-tokens.ts). The key is random per process, so tokens die
- * with the process; that is fine for credentials that live minutes.
+ * Run tokens (core/ports/run-tokens.ts): short opaque credentials for one
+ * agent run, with the claims kept here, in memory. Tokens die with the process,
+ * which is fine for credentials that live minutes.
  *
- * Format: `mcrt.<base64url JSON claims>.<base64url HMAC-SHA256>`. The claims
- * are not secret (they are what the agent already knows about itself); the
- * signature is what makes the token unforgeable.
+ * Format: `mcrt_<process secret><token id>`: 24 + 24 base64url characters of
+ * randomness. Why not self-contained signed claims: the token is pasted into
+ * prompts (short is better for the model to copy), and every token would have to
+ * be registered as a log secret, which costs more with every token issued. Here
+ * only the process secret is registered, once: a token in a log line shows as
+ * `mcrt_[Redacted]<id>`, and an id without the secret authenticates nothing.
+ * The per-token id is what makes a token unguessable for other agents.
  */
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RunTokenClaims, RunTokenService, RunTokenVerification } from '../../core/ports/run-tokens.ts';
-import type { AgentCapabilities } from '../../core/tools/registry.ts';
 
-const PREFIX = 'mcrt';
-/** Anything longer is not one of ours; refuse before hashing it. */
-const MAX_TOKEN_LENGTH = 4096;
+const PREFIX = 'mcrt_';
+const PART_LENGTH = 24; // 18 random bytes in base64url
+const TOKEN_LENGTH = PREFIX.length + 2 * PART_LENGTH;
+const TOKEN_SHAPE = /^mcrt_[A-Za-z0-9_-]{48}$/;
 /** Upper bound on a token's life, whatever the caller asks. */
 export const MAX_TTL_MS = 24 * 60 * 60 * 1000;
-
-interface Payload {
-  v: 1;
-  jti: string;
-  agentId: string;
-  agentSlug: string;
-  taskId?: string;
-  notificationId?: string;
-  capabilities: AgentCapabilities;
-  exp: number;
-}
+/** Expired tokens are remembered this long, so a late call hears "expired" rather than "invalid". */
+export const EXPIRED_MEMORY_MS = 60 * 60 * 1000;
 
 export interface RunTokenServiceOptions {
   now: () => number;
   defaultTtlMs: number;
-  /** Called with every issued token (to register it for log redaction). */
-  onIssue?: (token: string) => void;
-  /** Signing key; random when omitted (tests pass one to forge tokens of "another process"). */
-  key?: Buffer;
+  /** Called once with the process secret every token embeds (register it for log redaction). */
+  onSecret?: (secret: string) => void;
+  /** The process secret; random when omitted (tests pass one to mint tokens of "another process"). */
+  secret?: string;
 }
 
 export interface RunTokenServiceWithStats extends RunTokenService {
-  /** Revoked tokens not yet expired (memory bound check). */
-  revokedCount(): number;
+  /** Tokens remembered (live, revoked, recently expired): bounded by runs per TTL + EXPIRED_MEMORY_MS. */
+  size(): number;
 }
 
-function sign(key: Buffer, body: string): Buffer {
-  return createHmac('sha256', key).update(`${PREFIX}.${body}`).digest();
-}
-
-function isPayload(value: unknown): value is Payload {
-  const p = value as Payload;
-  return (
-    typeof p === 'object' &&
-    p !== null &&
-    p.v === 1 &&
-    typeof p.jti === 'string' &&
-    typeof p.agentId === 'string' &&
-    typeof p.agentSlug === 'string' &&
-    typeof p.exp === 'number' &&
-    typeof p.capabilities === 'object' &&
-    p.capabilities !== null &&
-    typeof p.capabilities.flags === 'object'
-  );
-}
+const random = () => randomBytes(18).toString('base64url');
 
 export function createRunTokenService(options: RunTokenServiceOptions): RunTokenServiceWithStats {
-  const key = options.key ?? randomBytes(32);
-  /** jti → expiry; entries leave once the token would have expired anyway. */
-  const revoked = new Map<string, number>();
+  const secret = options.secret ?? random();
+  if (secret.length !== PART_LENGTH || !/^[A-Za-z0-9_-]+$/.test(secret)) throw new Error('run token secret must be 24 base64url characters');
+  const secretBytes = Buffer.from(secret);
+  options.onSecret?.(secret);
+  /** token id → claims; revoked and expired entries stay a while, to answer precisely. */
+  const live = new Map<string, { claims: RunTokenClaims; revoked: boolean }>();
 
   const prune = () => {
     const now = options.now();
-    for (const [jti, exp] of revoked) if (exp <= now) revoked.delete(jti);
+    for (const [id, entry] of live) if (entry.claims.expiresAt + EXPIRED_MEMORY_MS <= now) live.delete(id);
   };
 
-  /** Signature and shape only; expiry and revocation are the caller's. */
-  const decode = (token: string): { ok: true; payload: Payload } | { ok: false; reason: 'malformed' | 'invalid' } => {
-    if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
-    const parts = token.split('.');
-    if (parts.length !== 3 || parts[0] !== PREFIX || !parts[1] || !parts[2]) return { ok: false, reason: 'malformed' };
-    const given = Buffer.from(parts[2], 'base64url');
-    const expected = sign(key, parts[1]);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'invalid' };
-    let payload: unknown;
-    try {
-      payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    } catch {
-      return { ok: false, reason: 'malformed' };
-    }
-    return isPayload(payload) ? { ok: true, payload } : { ok: false, reason: 'malformed' };
+  /** The entry a token names, after checking shape and the process secret in constant time. */
+  const lookup = (token: string): { ok: true; id: string } | { ok: false; reason: 'malformed' | 'invalid' } => {
+    if (token.length !== TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) return { ok: false, reason: 'malformed' };
+    const given = Buffer.from(token.slice(PREFIX.length, PREFIX.length + PART_LENGTH));
+    if (!timingSafeEqual(given, secretBytes)) return { ok: false, reason: 'invalid' };
+    return { ok: true, id: token.slice(PREFIX.length + PART_LENGTH) };
   };
 
   return {
     issue(claims, ttlMs) {
+      prune();
       const ttl = Math.min(Math.max(1, ttlMs ?? options.defaultTtlMs), MAX_TTL_MS);
-      const payload: Payload = {
-        v: 1,
-        jti: randomUUID(),
+      const id = random();
+      const stored: RunTokenClaims = {
         agentId: claims.agentId,
         agentSlug: claims.agentSlug,
-        ...(claims.taskId !== undefined ? { taskId: claims.taskId } : {}),
-        ...(claims.notificationId !== undefined ? { notificationId: claims.notificationId } : {}),
-        capabilities: claims.capabilities,
-        exp: options.now() + ttl,
+        capabilities: structuredClone(claims.capabilities),
+        expiresAt: options.now() + ttl,
       };
-      const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-      const token = `${PREFIX}.${body}.${sign(key, body).toString('base64url')}`;
-      options.onIssue?.(token);
-      prune();
-      return token;
+      if (claims.taskId !== undefined) stored.taskId = claims.taskId;
+      if (claims.notificationId !== undefined) stored.notificationId = claims.notificationId;
+      live.set(id, { claims: stored, revoked: false });
+      return `${PREFIX}${secret}${id}`;
     },
     verify(token): RunTokenVerification {
       if (!token) return { ok: false, reason: 'missing' };
-      const decoded = decode(token);
-      if (!decoded.ok) return decoded;
-      const p = decoded.payload;
-      if (p.exp <= options.now()) return { ok: false, reason: 'expired' };
-      if (revoked.has(p.jti)) return { ok: false, reason: 'revoked' };
-      const claims: RunTokenClaims = {
-        agentId: p.agentId,
-        agentSlug: p.agentSlug,
-        capabilities: p.capabilities,
-        expiresAt: p.exp,
-      };
-      if (p.taskId !== undefined) claims.taskId = p.taskId;
-      if (p.notificationId !== undefined) claims.notificationId = p.notificationId;
-      return { ok: true, claims };
+      const found = lookup(token);
+      if (!found.ok) return found;
+      const entry = live.get(found.id);
+      if (!entry) return { ok: false, reason: 'invalid' };
+      if (entry.claims.expiresAt <= options.now()) return { ok: false, reason: 'expired' };
+      if (entry.revoked) return { ok: false, reason: 'revoked' };
+      return { ok: true, claims: structuredClone(entry.claims) };
     },
     revoke(token) {
-      const decoded = decode(token);
-      if (!decoded.ok || decoded.payload.exp <= options.now()) return;
-      revoked.set(decoded.payload.jti, decoded.payload.exp);
+      const found = lookup(token);
+      const entry = found.ok ? live.get(found.id) : undefined;
+      if (entry) entry.revoked = true;
       prune();
     },
-    revokedCount() {
+    size() {
       prune();
-      return revoked.size;
+      return live.size;
     },
   };
 }
