@@ -7,6 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { Type } from 'typebox';
 import { definePlugin } from '../../core/plugin.ts';
 import { BackendService } from '../../core/services.ts';
+import { BACKEND_FUNCTIONS, BackendError, type BackendPort } from '../../core/ports/backend.ts';
 import { listAccounts, storedServiceToken } from './admin.ts';
 import { openDatabase, schemaVersion, type Db } from './db.ts';
 import { createLocalPort } from './port.ts';
@@ -51,31 +52,55 @@ export default definePlugin({
         ? options.path
         : resolve(process.cwd(), options.path)
       : join(api.runtime.dataDir, DEFAULT_DB_FILE);
-    const backend = openLocalBackend(path, { now: () => api.clock.now(), busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
-    try {
-      const { accountId, serviceToken } = resolveAccount(backend.db, api.runtime.accountId ?? options.accountId, options.seed ?? true, path, (msg) =>
-        api.logger.info(msg),
-      );
-      api.secret(serviceToken);
-      const port = createLocalPort(backend.service, { accountId, serviceToken });
-      api.provide(BackendService, port);
-      api.health.check('reachable', async () => {
+    // The port is provided now; the file is opened (and seeded) in start, so registering has no side effects.
+    let opened: { backend: LocalBackend; port: BackendPort; accountId: string } | undefined;
+    const port = deferredPort(() => opened?.port);
+    api.provide(BackendService, port);
+    api.health.check('reachable', async () => {
+      if (!opened) return { ok: false, detail: 'embedded backend not started' };
+      try {
+        await opened.port.getOrchestratorAgentId();
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, detail: `embedded backend query failed: ${(err as Error).message}` };
+      }
+    });
+    api.health.status(() => ({ path, accountId: opened?.accountId ?? null, schemaVersion: opened ? schemaVersion(opened.backend.db) : null }));
+    return {
+      start() {
+        const backend = openLocalBackend(path, { now: api.clock.now, busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
         try {
-          await port.getOrchestratorAgentId();
-          return { ok: true };
+          const { accountId, serviceToken } = resolveAccount(backend.db, api.runtime.accountId ?? options.accountId, options.seed ?? true, path, (msg) =>
+            api.logger.info(msg),
+          );
+          api.secret(serviceToken);
+          opened = { backend, accountId, port: createLocalPort(backend.service, { accountId, serviceToken }) };
+          api.logger.info({ path, accountId }, 'embedded backend ready');
         } catch (err) {
-          return { ok: false, detail: `embedded backend query failed: ${(err as Error).message}` };
+          backend.close();
+          throw err;
         }
-      });
-      api.health.status(() => ({ path, accountId, schemaVersion: schemaVersion(backend.db) }));
-      api.logger.info({ path, accountId }, 'embedded backend ready');
-    } catch (err) {
-      backend.close();
-      throw err;
-    }
-    return { stop: () => backend.close() };
+      },
+      stop() {
+        opened?.backend.close();
+        opened = undefined;
+      },
+    };
   },
 });
+
+/** A BackendPort whose calls go to the opened database, or fail as `unavailable` before start / after stop. */
+function deferredPort(current: () => BackendPort | undefined): BackendPort {
+  const port: Record<string, unknown> = {};
+  for (const name of BACKEND_FUNCTIONS) {
+    port[name] = (args?: unknown) => {
+      const target = current();
+      if (!target) return Promise.reject(new BackendError('unavailable', name, 'embedded backend is not open'));
+      return (target[name] as (a?: unknown) => Promise<unknown>)(args);
+    };
+  }
+  return port as unknown as BackendPort;
+}
 
 function resolveAccount(
   db: Db,

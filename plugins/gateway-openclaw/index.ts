@@ -93,7 +93,7 @@ export default definePlugin({
       () => {
         const s = gateway.status();
         if (s.reachable === 'up') return { ok: true };
-        return { ok: false, detail: s.reachable === 'unknown' ? 'gateway not probed yet' : `gateway unreachable: ${s.lastError ?? 'unknown reason'}` };
+        return { ok: false, detail: s.reachable === 'unknown' ? 'gateway not probed yet' : (s.lastError ?? 'gateway unreachable') };
       },
       { critical: true },
     );
