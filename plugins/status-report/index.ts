@@ -74,7 +74,7 @@ export default definePlugin({
         if (!loop) return;
         // A report still in flight must land before `offline`, never after it.
         await loop;
-        if (await reporter.offline()) api.logger.info('runtime status reported: offline');
+        await reporter.offline();
       },
     };
   },
