@@ -97,6 +97,11 @@ export default definePlugin({
       config: { ...options },
     }));
 
+    // Tools called over the HTTP fallback (e.g. response_request) may create notifications too.
+    api.hooks.afterToolCall.tap((e) => {
+      if (e.outcome === 'ok' && e.subject.via === 'http') loop?.wake();
+    });
+
     api.hooks.onShutdown.tap(async ({ deadline }) => {
       await loop?.stop(deadline);
     });
