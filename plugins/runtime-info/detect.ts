@@ -5,7 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 
-const VERSION = /\b(\d{4}\.\d{1,2}\.\d{1,3}(?:[-.][0-9A-Za-z.]+)?|\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)\b/;
+/** Calendar versions (OpenClaw: 2026.9.6) or semver, optionally after a `v`, not inside a longer token. */
+const VERSION = /(?:^|[^0-9A-Za-z.])v?(\d{4}\.\d{1,2}\.\d{1,3}(?:[-.][0-9A-Za-z.]+)?|\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)(?![0-9A-Za-z])/;
 
 /** The first version-looking token of the command's stdout, or undefined. */
 export function parseVersion(output: string): string | undefined {
