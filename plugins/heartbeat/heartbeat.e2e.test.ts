@@ -1,0 +1,178 @@
+/**
+ * End-to-end: a real kernel with the embedded backend on a temp SQLite file, the
+ * real gateway client against the scripted gateway, the agent tools and the
+ * heartbeat plugin on a 300 ms test interval. No delivery plugin: every gateway
+ * request here is a heartbeat.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { definePlugin } from '../../core/plugin.ts';
+import Type from 'typebox';
+import type { HeartbeatEvent } from '../../core/hooks.ts';
+import { BackendService } from '../../core/services.ts';
+import type { BackendPort } from '../../core/ports/backend.ts';
+import { openLocalBackend } from '../backend-local/index.ts';
+import { seedDemoAccount, type SeedResult } from '../backend-local/seed.ts';
+import { userCreateTask, withAccount } from '../backend-local/admin.ts';
+import { startScriptedGateway, type ScriptedGateway, type ScriptedRequest } from '../../tests/support/scripted-gateway.ts';
+import { createTestKernel, type TestKernel } from '../../tests/support/test-kernel.ts';
+import { eventually } from '../../tests/delivery/harness.ts';
+import heartbeat from './index.ts';
+
+const REPO = path.resolve(import.meta.dirname, '..', '..');
+const TOOL_PLUGINS = ['tools-task', 'tools-collab', 'tools-orchestrator'].filter((id) => existsSync(path.join(REPO, 'plugins', id, 'index.ts')));
+
+interface Env {
+  seed: SeedResult;
+  gateway: ScriptedGateway;
+  t: TestKernel;
+  events: HeartbeatEvent[];
+  backend: BackendPort;
+  createTask(title: string, assignee: 'engineer' | 'qa'): string;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let env: Env | undefined;
+afterEach(async () => {
+  await env?.close();
+  env = undefined;
+});
+
+async function setup(): Promise<Env> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mc-heartbeat-'));
+  const dbPath = path.join(dir, 'mc.sqlite');
+  const seeding = openLocalBackend(dbPath);
+  const seed = seedDemoAccount(seeding.db);
+  seeding.close();
+  const gateway = await startScriptedGateway({ agents: ['orion', 'engineer', 'qa'] });
+  gateway.setDefault({ text: 'HEARTBEAT_OK' });
+  const events: HeartbeatEvent[] = [];
+  const recorder = definePlugin({
+    id: 'hb-recorder',
+    version: '0.0.0',
+    configSchema: Type.Object({}, { additionalProperties: false }),
+    register(api) {
+      api.hooks.onHeartbeat.tap((e) => {
+        events.push(e);
+      });
+    },
+  });
+  const t = await createTestKernel({
+    runtime: { dataDir: dir, shutdownTimeoutMs: 5000 },
+    plugins: [
+      { use: 'backend-local', options: { path: dbPath } },
+      { use: 'gateway-openclaw', options: { url: gateway.url, requestTimeoutMs: 5000, probeIntervalMs: 200, downRetryMinMs: 100 } },
+      ...TOOL_PLUGINS.map((use) => ({ use })),
+      { plugin: recorder },
+      { plugin: heartbeat, options: { intervalOverrideMs: 300, jitterMs: 0, runTimeoutMs: 3000 } },
+    ],
+  });
+  const e: Env = {
+    seed,
+    gateway,
+    t,
+    events,
+    get backend() {
+      return t.kernel.services.get(BackendService)!;
+    },
+    createTask(title, assignee) {
+      const b = openLocalBackend(dbPath);
+      try {
+        return withAccount(b.db, seed.accountId, 'write', (ctx) => userCreateTask(ctx, seed.userId, { title, assignedAgentIds: [seed.agents[assignee]] }));
+      } finally {
+        b.close();
+      }
+    },
+    start: () => t.kernel.start(),
+    async close() {
+      await t.kernel.stop('test done');
+      await gateway.close();
+    },
+  };
+  return e;
+}
+
+const engineerEvent = (e: Env, n = 1) => eventually(() => e.events.filter((x) => x.agentSlug === 'engineer')[n - 1], 8000, 'engineer heartbeat');
+const agentPosts = async (e: Env, taskId: string) =>
+  (await e.backend.loadTaskDetailsForAgentTool({ agentId: e.seed.agents.orion, taskId, messageLimit: 50 })).thread.filter((m) => m.authorType === 'agent');
+const isHeartbeat = (req: ScriptedRequest) => (req.userText ?? '').includes('Heartbeat check-in');
+
+describe('heartbeat plugin (end to end)', () => {
+  it('HEARTBEAT_OK posts nothing and updates lastHeartbeat', async () => {
+    env = await setup();
+    const task = env.createTask('Build the login page', 'engineer');
+    const seen: ScriptedRequest[] = [];
+    env.gateway.script('engineer', [
+      (req) => {
+        seen.push(req);
+        return { text: 'HEARTBEAT_OK' };
+      },
+    ]);
+    await env.start();
+    const ev = await engineerEvent(env);
+    expect(ev).toMatchObject({ outcome: 'ok', taskId: task, reason: 'HEARTBEAT_OK' });
+    expect(await agentPosts(env, task)).toEqual([]);
+    const agent = (await env.backend.listAgents()).find((a) => a.slug === 'engineer')!;
+    expect(agent.lastHeartbeat).toBeGreaterThan(0);
+    expect(agent.currentTaskId).toBe(task);
+    // The turn ran on the agent's system session with its tools and a heartbeat prompt naming the task.
+    expect(isHeartbeat(seen[0]!)).toBe(true);
+    expect(seen[0]!.userText).toContain(`Focus Task ID: ${task}`);
+    expect(seen[0]!.sessionKey).toMatch(/^agent:engineer:system:/); // the system session, mapped by the gateway client
+    expect(seen[0]!.tools.length).toBeGreaterThan(0);
+  });
+
+  it('an update is posted once to the focus task thread', async () => {
+    env = await setup();
+    const task = env.createTask('Fix flaky test', 'engineer');
+    env.gateway.script('engineer', [{ text: `Reproduced the flake; fixing the timer now.\nTask ID: ${task}` }]);
+    await env.start();
+    const ev = await engineerEvent(env);
+    expect(ev).toMatchObject({ outcome: 'posted', taskId: task });
+    await engineerEvent(env, 2); // the next heartbeat (HEARTBEAT_OK by default) adds nothing
+    const posts = await agentPosts(env, task);
+    expect(posts.map((p) => p.content)).toEqual([`Reproduced the flake; fixing the timer now.\nTask ID: ${task}`]);
+  });
+
+  it('a reply naming a task the agent does not track goes to the focus task, never to the named one', async () => {
+    env = await setup();
+    const mine = env.createTask('My task', 'engineer');
+    const other = env.createTask('Someone else’s task', 'qa');
+    env.gateway.script('engineer', [{ text: `Progress made.\nTask ID: ${other}` }]);
+    await env.start();
+    const ev = await engineerEvent(env);
+    expect(ev).toMatchObject({ outcome: 'posted', taskId: mine });
+    expect(ev.reason).toContain(other);
+    expect((await agentPosts(env, mine)).length).toBe(1);
+    expect(await agentPosts(env, other)).toEqual([]);
+  });
+
+  it('NO_REPLY, placeholders, the silent token and a gateway no-reply 500 are never posted', async () => {
+    env = await setup();
+    const task = env.createTask('Quiet task', 'engineer');
+    env.gateway.script('engineer', [{ text: 'NO_REPLY' }, { text: 'No response from OpenClaw.' }, { text: 'NOTHING_TO_ADD' }, { noReply: true }]);
+    await env.start();
+    const outcomes = [];
+    for (let i = 1; i <= 4; i++) outcomes.push((await engineerEvent(env, i)).outcome);
+    expect(outcomes).toEqual(['ok', 'ok', 'ok', 'failed']);
+    expect(await agentPosts(env, task)).toEqual([]);
+  });
+
+  it('gateway down: the cycle is skipped and nothing is posted', async () => {
+    env = await setup();
+    const task = env.createTask('Offline task', 'engineer');
+    await env.gateway.stop();
+    await env.start();
+    const ev = await engineerEvent(env);
+    expect(ev.outcome).toBe('skipped');
+    expect(ev.reason).toMatch(/gateway/);
+    expect(await agentPosts(env, task)).toEqual([]);
+    const status = env.t.kernel.health.statuses()['heartbeat'] as { scheduled: unknown[]; last: Record<string, { outcome: string }> };
+    expect(status.scheduled.length).toBe(3);
+    expect(status.last[env.seed.agents.engineer]?.outcome).toBe('skipped');
+    await env.gateway.start(); // so close() can stop it cleanly
+  });
+});
