@@ -81,6 +81,8 @@ export function installHookGuards(catalog: HookCatalog, options: HookGuardOption
         const plugin = tap.name;
         const guarded = async (...args: unknown[]): Promise<unknown> => {
           if (!options.isActive(plugin)) return undefined;
+          // A config change concerns one plugin: only its own taps see it.
+          if (name === 'onConfigChange' && (args[0] as { pluginId?: string })?.pluginId !== plugin) return undefined;
           const started = performance.now();
           const timeoutMs = options.timeoutFor(plugin, name);
           let timer: NodeJS.Timeout | undefined;

@@ -211,6 +211,17 @@ describe('hook isolation', () => {
     await kernel.stop();
   });
 
+  it('delivers a config change only to the plugin it names', async () => {
+    const seen: string[] = [];
+    const listener = (id: string) =>
+      definePlugin({ id, version: '1', configSchema: empty, register(api) { api.hooks.onConfigChange.tap((e) => { seen.push(`${id}:${e.pluginId}`); }); } });
+    const { kernel } = await createTestKernel({ plugins: [{ plugin: listener('one') }, { plugin: listener('two') }] });
+    await kernel.start();
+    await kernel.hooks.onConfigChange.promise({ pluginId: 'two', options: {}, previous: {} });
+    expect(seen).toEqual(['two:two']);
+    await kernel.stop();
+  });
+
   it('taps of a plugin that failed to boot are not run', async () => {
     let ran = false;
     const halfway = definePlugin({

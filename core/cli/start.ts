@@ -5,6 +5,7 @@
 import { loadConfig, ConfigError } from '../config/index.ts';
 import { Kernel, BootError } from '../kernel.ts';
 import { createLogger, SecretSet } from '../logger.ts';
+import { watchConfig, type ConfigWatcher } from '../config-watch.ts';
 import { runtimeVersion, type CliIo } from './context.ts';
 
 export interface StartOptions {
@@ -83,14 +84,17 @@ export async function startCommand({ configPath, io, env = process.env }: StartO
     { version: kernel.runtime.version, config: config.file.source, plugins: config.plugins.map((p) => p.id), disabled: config.disabled.map((d) => `${d.use} (${d.reason})`) },
     'mc-runtime starting',
   );
+  let watcher: ConfigWatcher | undefined;
   try {
     await kernel.start();
+    if (config.runtime.watchConfig) watcher = watchConfig(kernel, config, env);
   } catch (err) {
     if (err instanceof BootError) logger.fatal({ plugin: err.pluginId, err: err.cause }, err.message);
     else logger.fatal({ err }, 'boot failed');
     void shutdown('boot failed', 1);
   }
   const code = await done;
+  await watcher?.close();
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   process.off('uncaughtException', onFatal);

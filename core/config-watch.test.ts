@@ -1,0 +1,55 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from './config/index.ts';
+import { Kernel } from './kernel.ts';
+import { createLogger } from './logger.ts';
+import { watchConfig, type ConfigWatcher } from './config-watch.ts';
+import { LogCapture } from '../tests/support/test-kernel.ts';
+
+const greeter = path.resolve(import.meta.dirname, '..', 'tests', 'fixtures', 'plugins', 'greeter', 'index.ts');
+const tunable = path.resolve(import.meta.dirname, '..', 'tests', 'fixtures', 'plugins', 'tunable', 'index.ts');
+
+let watcher: ConfigWatcher | undefined;
+let kernel: Kernel | undefined;
+afterEach(async () => {
+  await watcher?.close();
+  await kernel?.stop();
+});
+
+async function until(check: () => boolean, ms = 8000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('config watch', () => {
+  it('applies option changes to the plugin they belong to, keeps the config on invalid edits', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mc-watch-'));
+    const file = path.join(dir, 'runtime.json');
+    const doc = (level: string, greeting = 'hello') =>
+      JSON.stringify({ plugins: [{ use: 'http', options: { port: 0 } }, { use: greeter, options: { greeting } }, { use: tunable, options: { level } }] });
+    writeFileSync(file, doc('low'));
+    const config = await loadConfig({ file, env: {} });
+    const logs = new LogCapture();
+    kernel = new Kernel({ config, env: {}, logger: createLogger({ destination: logs, level: 'debug' }) });
+    await kernel.start();
+    watcher = watchConfig(kernel, config, {}, { stabilityMs: 100 });
+    await new Promise((r) => setTimeout(r, 300)); // let the watcher settle on the file
+
+    writeFileSync(file, doc('high'));
+    await until(() => logs.text().includes('"level":"high"'));
+    await watcher.settled();
+    const applied = logs.lines().filter((l) => l.msg === 'tunable applied new options');
+    expect(applied.map((l) => [l.plugin, l.level, l.previousLevel])).toEqual([['tunable', 'high', 'low']]);
+
+    writeFileSync(file, doc('nonsense-level'));
+    await until(() => logs.text().includes('keeping the running config'));
+    await watcher.settled();
+    expect(logs.text()).toMatch(/\/plugins\/2\/options\/level \(tunable\)/);
+    expect(logs.lines().filter((l) => l.msg === 'tunable applied new options')).toHaveLength(1);
+  });
+});
