@@ -13,6 +13,7 @@ import Type from 'typebox';
 import type { HeartbeatEvent } from '../../core/hooks.ts';
 import { BackendService } from '../../core/services.ts';
 import type { BackendPort } from '../../core/ports/backend.ts';
+import type { AgentWithSession } from '../../core/ports/domain.ts';
 import { openLocalBackend } from '../backend-local/index.ts';
 import { seedDemoAccount, type SeedResult } from '../backend-local/seed.ts';
 import { userCreateTask, withAccount } from '../backend-local/admin.ts';
@@ -29,6 +30,8 @@ interface Env {
   gateway: ScriptedGateway;
   t: TestKernel;
   events: HeartbeatEvent[];
+  /** Fires onAgentsChanged as agent-sync would. */
+  agentsChanged(agents: AgentWithSession[]): Promise<void>;
   backend: BackendPort;
   createTask(title: string, assignee: 'engineer' | 'qa'): string;
   start(): Promise<void>;
@@ -50,6 +53,7 @@ async function setup(): Promise<Env> {
   const gateway = await startScriptedGateway({ agents: ['orion', 'engineer', 'qa'] });
   gateway.setDefault({ text: 'HEARTBEAT_OK' });
   const events: HeartbeatEvent[] = [];
+  let fire: ((agents: AgentWithSession[]) => Promise<void>) | undefined;
   const recorder = definePlugin({
     id: 'hb-recorder',
     version: '0.0.0',
@@ -58,6 +62,7 @@ async function setup(): Promise<Env> {
       api.hooks.onHeartbeat.tap((e) => {
         events.push(e);
       });
+      fire = (agents) => api.hooks.onAgentsChanged.call({ agents, added: [], removed: [], changed: [] });
     },
   });
   const t = await createTestKernel({
@@ -75,6 +80,7 @@ async function setup(): Promise<Env> {
     gateway,
     t,
     events,
+    agentsChanged: (agents) => fire!(agents),
     get backend() {
       return t.kernel.services.get(BackendService)!;
     },
@@ -174,5 +180,30 @@ describe('heartbeat plugin (end to end)', () => {
     expect(status.scheduled.length).toBe(3);
     expect(status.last[env.seed.agents.engineer]?.outcome).toBe('skipped');
     await env.gateway.start(); // so close() can stop it cleanly
+  });
+
+  it('roster changes apply: a changed agent is read fresh at its next run, a removed agent stops', async () => {
+    env = await setup();
+    env.createTask('Roster task', 'engineer');
+    const instructions: string[] = [];
+    env.gateway.setDefault((req) => {
+      if (req.agentId === 'engineer') instructions.push(String(req.body.instructions));
+      return { text: 'HEARTBEAT_OK' };
+    });
+    await env.start();
+    await engineerEvent(env);
+    const agents = await env.backend.listAgents();
+    const renamed = agents.map((a) => (a.slug === 'engineer' ? { ...a, name: 'Ada Renamed' } : a));
+    await env.agentsChanged(renamed);
+    const before = env.events.filter((x) => x.agentSlug === 'engineer').length;
+    await engineerEvent(env, before + 1);
+    expect(instructions.at(-1)).toContain('Ada Renamed');
+    await env.agentsChanged(renamed.filter((a) => a.slug !== 'engineer'));
+    await new Promise((r) => setTimeout(r, 100)); // a run already in flight may still finish
+    const count = env.events.filter((x) => x.agentSlug === 'engineer').length;
+    await eventually(() => env!.events.filter((x) => x.agentSlug === 'qa').length >= 3 + count, 8000, 'qa keeps running');
+    expect(env.events.filter((x) => x.agentSlug === 'engineer').length).toBe(count);
+    const status = env.t.kernel.health.statuses()['heartbeat'] as { scheduled: Array<{ slug: string }> };
+    expect(status.scheduled.map((s) => s.slug).sort()).toEqual(['orion', 'qa']);
   });
 });
