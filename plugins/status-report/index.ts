@@ -50,6 +50,7 @@ export default definePlugin({
       backend,
       identity: () => info.identity(),
       readiness: () => api.kernel.readiness(),
+      plugins: () => api.kernel.plugins(),
       clock: api.clock,
       logger: api.logger,
       onAttempt(status, ok, readiness) {

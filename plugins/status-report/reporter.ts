@@ -2,14 +2,15 @@
  * Periodic status reports to the backend (updateRuntimeStatus). The backend
  * marks a runtime offline after 90 s without a report and tells every member,
  * so reports go out at start (not after one interval), at most every 60 s, and
- * carry the real state: `online` only when ready and every check passes,
- * `degraded` otherwise. `offline` is sent once, after the drain.
+ * carry the real state: `online` only when ready, every check passes and
+ * every plugin runs; `degraded` otherwise. `offline` is sent once, after the drain.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.ts';
 import type { BackendPort } from '../../core/ports/backend.ts';
 import type { RuntimeConfigReport, RuntimeStatus } from '../../core/ports/domain.ts';
 import type { Readiness } from '../../core/plugin.ts';
+import type { PluginReport } from '../../core/kernel.ts';
 import { withTimeout } from '../../core/timeout.ts';
 import type { RuntimeIdentity } from '../runtime-info/service.ts';
 
@@ -24,6 +25,7 @@ export interface ReporterDeps {
   backend: Pick<BackendPort, 'updateRuntimeStatus'>;
   identity(): RuntimeIdentity;
   readiness(): Promise<Readiness>;
+  plugins(): PluginReport[];
   clock: Clock;
   logger: Logger;
   /** Called after every attempt (metrics). */
@@ -38,10 +40,14 @@ export interface LastReport {
   reasons: string[];
 }
 
-/** online only when ready and every check (critical or not) passes. */
-export function statusFor(r: Readiness): 'online' | 'degraded' {
-  return r.ready && r.checks.every((c) => c.ok) ? 'online' : 'degraded';
+/** Why the runtime is not fully well (empty means `online`): readiness reasons, failing non-critical checks, optional plugins down. */
+export function degradedReasons(r: Readiness, plugins: PluginReport[]): string[] {
+  const reasons = [...r.reasons];
+  for (const c of r.checks) if (!c.ok && !c.critical) reasons.push(`${c.name}: ${c.detail ?? 'not ok'}`);
+  for (const p of plugins) if (!p.required && (p.state === 'failed' || p.state === 'skipped')) reasons.push(`plugin ${p.id} is ${p.state}`);
+  return reasons;
 }
+
 
 export function configReport(id: RuntimeIdentity, now: number): RuntimeConfigReport {
   const config: RuntimeConfigReport = {
@@ -107,14 +113,14 @@ export class StatusReporter {
   /** One report with the current state; never throws. */
   async reportOnce(): Promise<void> {
     let readiness: Readiness | undefined;
-    let status: RuntimeStatus = 'degraded';
+    let reasons = ['readiness evaluation failed'];
     try {
       readiness = await this.#deps.readiness();
-      status = statusFor(readiness);
+      reasons = degradedReasons(readiness, this.#deps.plugins());
     } catch (err) {
       this.#deps.logger.warn({ err }, 'readiness evaluation failed; reporting degraded');
     }
-    await this.#send(status, readiness?.reasons ?? ['readiness evaluation failed'], readiness);
+    await this.#send(reasons.length === 0 ? 'online' : 'degraded', reasons, readiness);
   }
 
   /** The final report; the caller ensures the loop has ended so no `online` can land after it. */

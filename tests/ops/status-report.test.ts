@@ -72,6 +72,22 @@ describe('status-report plugin', () => {
     expect(changes[1].reasons).toEqual(['switch.dependency: dependency down']);
   });
 
+  it('reports degraded while an optional plugin failed to boot', async () => {
+    const file = fakeBackendFile();
+    const broken = definePlugin({
+      id: 'broken',
+      version: '1.0.0',
+      configSchema: Type.Object({}, { additionalProperties: false }),
+      register() {
+        throw new Error('cannot start');
+      },
+    });
+    const { logs } = await boot(file, { intervalMs: 60_000 }, [{ plugin: broken, onBootFailure: 'continue' }]);
+    await eventually(() => statuses(file).length === 1, 2_000);
+    expect(statuses(file)).toEqual(['degraded']);
+    expect(logs.find((l) => l.msg === 'runtime status reported: degraded')?.reasons).toEqual(['plugin broken is failed']);
+  });
+
   it('waits briefly for readiness at start so a dependency still coming up is not reported degraded', async () => {
     const file = fakeBackendFile();
     const sw = switchPlugin(false);
