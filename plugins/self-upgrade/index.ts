@@ -18,7 +18,7 @@ import { UpgradeStateFile } from './state.ts';
 
 const Options = Type.Object(
   {
-    mode: Type.Union([Type.Literal('exit'), Type.Literal('off')], { default: 'exit', description: 'UPGRADE_MODE: exit (graceful exit for the supervisor to restart on the new image) or off (log only)' }),
+    mode: Type.Enum(['exit', 'off'], { default: 'exit', description: 'UPGRADE_MODE: exit (graceful exit for the supervisor to restart on the new image) or off (log only)' }),
     intervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'How often restart requests and pending upgrades are checked' }),
     /** Follow the operator's "restart runtime" button. */
     restartOnRequest: Type.Boolean({ default: true }),
