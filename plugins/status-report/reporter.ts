@@ -100,7 +100,9 @@ export class StatusReporter {
     const { clock } = this.#deps;
     const graceUntil = clock.now() + this.#options.initialGraceMs;
     try {
-      while (clock.now() < graceUntil && !(await this.#deps.readiness()).ready) await clock.sleep(Math.min(250, graceUntil - clock.now()), signal);
+      while (clock.now() < graceUntil && !(await this.#deps.readiness().then((r) => r.ready, () => false))) {
+        await clock.sleep(Math.min(250, graceUntil - clock.now()), signal);
+      }
       while (!signal.aborted) {
         await this.reportOnce();
         await clock.sleep(this.#options.intervalMs, signal);
