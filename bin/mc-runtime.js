@@ -11,4 +11,6 @@ if (major < 24 || (major === 24 && minor < 16)) {
   process.exit(1);
 }
 const { main } = await import('../core/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: open sockets or timers of a plugin that failed to stop must not keep the
+// process alive after shutdown (or after a second signal). pino flushes on exit.
+process.exit(await main(process.argv.slice(2)));

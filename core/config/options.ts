@@ -77,10 +77,18 @@ export function secretValues(schema: TSchema, options: unknown): string[] {
     .filter((v): v is string => typeof v === 'string' && v.length > 0);
 }
 
-function schemaAt(schema: TSchema, parts: string[]): { properties?: Record<string, TSchema> } | undefined {
-  let node = schema as { properties?: Record<string, TSchema> } | undefined;
+function schemaAt(schema: TSchema, parts: string[]): { properties?: Record<string, TSchema>; anyOf?: Array<{ const?: unknown }> } | undefined {
+  let node = schema as { properties?: Record<string, TSchema>; anyOf?: Array<{ const?: unknown }> } | undefined;
   for (const part of parts) node = node?.properties?.[part] as typeof node;
   return node;
+}
+
+/** For enums and unions of literals: the allowed values, listed for the operator. */
+function allowedValues(keyword: string, params: unknown, at: { anyOf?: Array<{ const?: unknown }> } | undefined): string | undefined {
+  const listed = (params as { allowedValues?: unknown[] }).allowedValues;
+  if (keyword === 'enum' && Array.isArray(listed)) return listed.map((v) => JSON.stringify(v)).join(', ');
+  if (keyword === 'anyOf' && at?.anyOf?.every((m) => 'const' in m)) return at.anyOf.map((m) => JSON.stringify(m.const)).join(', ');
+  return undefined;
 }
 
 export interface ResolveOptionsInput {
@@ -128,7 +136,8 @@ export function resolvePluginOptions(input: ResolveOptionsInput, issues: ConfigI
     } else if (e.keyword === 'required' || !e.instancePath) {
       message = e.message;
     } else {
-      message = `${e.message} (got ${describeValue(getPath(withDefaults, e.instancePath.split('/').slice(1)))})`;
+      const choices = allowedValues(e.keyword, e.params, schemaAt(schema, e.instancePath.split('/').slice(1)));
+      message = `${choices ? `must be one of ${choices}` : e.message} (got ${describeValue(getPath(withDefaults, e.instancePath.split('/').slice(1)))})`;
     }
     issues.push({ source: variable ? `env:${variable}` : input.source, path: `${input.at}${e.instancePath}`, plugin: pluginId, message });
     ok = false;

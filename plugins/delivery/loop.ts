@@ -87,11 +87,18 @@ export class DeliveryLoop {
     clearTimeout(this.#timer);
     const drain = Promise.allSettled([this.#cycle, ...this.#runners.values()]);
     const budget = Math.max(0, deadline - this.#clock.now() - 500);
-    const drained = await Promise.race([drain.then(() => true), this.#clock.sleep(budget).then(() => false)]);
-    if (!drained) {
+    // The waits are cancelled once decided, so no timer outlives the stop.
+    const race = async (ms: number): Promise<boolean> => {
+      const timer = new AbortController();
+      const timedOut = this.#clock.sleep(ms, timer.signal).then(() => false, () => true);
+      const result = await Promise.race([drain.then(() => true), timedOut]);
+      timer.abort();
+      return result;
+    };
+    if (!(await race(budget))) {
       this.#log.warn({ inFlight: this.#inFlight.size }, 'shutdown deadline: cancelling runs in flight (they stay undelivered)');
       this.#abort.abort(new Error('shutdown'));
-      await Promise.race([drain, this.#clock.sleep(1000)]);
+      await race(1000);
     }
   }
 

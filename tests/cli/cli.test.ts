@@ -81,6 +81,18 @@ describe('mc-runtime start', () => {
     expect(run.output()).toMatch(/"msg":"runtime stopped"/);
   });
 
+  it('a second signal exits at once even when a drain hangs', async () => {
+    const stuck = path.join(REPO_ROOT, 'tests', 'fixtures', 'plugins', 'stuck', 'index.ts');
+    const file = tempConfig({ runtime: { shutdownTimeoutMs: 60_000 }, plugins: [{ use: 'http', options: { port: 0 } }, { use: stuck }] });
+    const run = startCli(['--config', file]);
+    await run.waitFor(/"msg":"runtime started"/);
+    run.child.kill('SIGTERM');
+    await run.waitFor(/"msg":"stuck draining"/);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(130);
+    expect(run.output()).toMatch(/second signal: exiting now/);
+  });
+
   it('refuses to start on an invalid config, before any plugin starts', async () => {
     const file = tempConfig({ plugins: [{ use: 'http', options: { port: -1 } }] });
     const run = startCli(['--config', file]);
