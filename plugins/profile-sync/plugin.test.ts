@@ -86,7 +86,7 @@ describe('profile-sync', () => {
     writeFileSync(configPath, JSON.stringify({ gateway: { port: 18789 }, agents: { list: [{ id: 'stale' }] } }));
     mkdirSync(path.join(s.root, 'retired-agent'), { recursive: true });
 
-    await boot(s, { enabled: true, gatewayWorkspaceRoot: '/root/clawd/agents' });
+    await boot(s, { enabled: true, gatewayWorkspaceRoot: '/workspace/agents' });
     await sync();
 
     for (const slug of ['orion', 'engineer', 'qa']) {
@@ -106,11 +106,11 @@ describe('profile-sync', () => {
     expect(config.agents.defaults).toEqual({ skipBootstrap: true });
     expect(config.agents.list).toBeUndefined();
     expect(config.agents.entries).toEqual({
-      engineer: { name: expect.any(String), workspace: '/root/clawd/agents/engineer', model: 'anthropic/claude-haiku-4.5' },
-      orion: { name: 'Orion', workspace: '/root/clawd/agents/orion' },
-      qa: { name: expect.any(String), workspace: '/root/clawd/agents/qa' },
+      engineer: { name: expect.any(String), workspace: '/workspace/agents/engineer', model: 'anthropic/claude-haiku-4.5' },
+      orion: { name: 'Orion', workspace: '/workspace/agents/orion' },
+      qa: { name: expect.any(String), workspace: '/workspace/agents/qa' },
     });
-    expect(config.skills).toEqual({ load: { extraDirs: ['/root/clawd/agents/engineer/skills'] }, entries: { 'code-review': { enabled: true } } });
+    expect(config.skills).toEqual({ load: { extraDirs: ['/workspace/agents/engineer/skills'] }, entries: { 'code-review': { enabled: true } } });
     expect(status()).toMatchObject({ enabled: true, configPath, lastError: null });
     expect(readdirSync(s.root)).toContain('retired-agent');
     expect(t!.logs.find((l) => l.msg === 'workspace directories without an agent are left in place')).toMatchObject({ directories: ['retired-agent'] });
