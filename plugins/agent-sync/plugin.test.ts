@@ -1,13 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { definePlugin } from '../../core/plugin.ts';
 import Type from 'typebox';
 import type { AgentsChangedEvent } from '../../core/hooks.ts';
 import { openLocalBackend } from '../backend-local/index.ts';
-import { seedDemoAccount, type SeedResult } from '../backend-local/seed.ts';
-import { createAgent, updateAgentConfig, withAccount } from '../backend-local/admin.ts';
+import type { SeedResult } from '../backend-local/seed.ts';
+import { createAgent, updateAgentConfig } from '../backend-local/admin.ts';
+import { seededDb } from '../../tests/support/seeded-db.ts';
 import type { Ctx } from '../backend-local/model.ts';
 import { createTestKernel, type TestKernel } from '../../tests/support/test-kernel.ts';
 import { AgentSyncRef } from './service.ts';
@@ -22,20 +21,9 @@ afterEach(async () => {
 });
 
 function seeded(): { dbPath: string; seed: SeedResult; write: <T>(fn: (ctx: Ctx) => T) => T } {
-  dir = mkdtempSync(path.join(tmpdir(), 'mc-agent-sync-'));
-  const dbPath = path.join(dir, 'mc.sqlite');
-  const b = openLocalBackend(dbPath);
-  const seed = seedDemoAccount(b.db);
-  b.close();
-  const write = <T>(fn: (ctx: Ctx) => T): T => {
-    const conn = openLocalBackend(dbPath);
-    try {
-      return withAccount(conn.db, seed.accountId, 'write', fn);
-    } finally {
-      conn.close();
-    }
-  };
-  return { dbPath, seed, write };
+  const db = seededDb('mc-agent-sync-');
+  dir = db.dir;
+  return db;
 }
 
 /** Records every onAgentsChanged event. */

@@ -1,10 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openLocalBackend } from '../backend-local/index.ts';
-import { seedDemoAccount, type SeedResult } from '../backend-local/seed.ts';
-import { createAgent, createSkill, updateAgentConfig, withAccount } from '../backend-local/admin.ts';
+import type { SeedResult } from '../backend-local/seed.ts';
+import { createAgent, createSkill, updateAgentConfig } from '../backend-local/admin.ts';
+import { seededDb } from '../../tests/support/seeded-db.ts';
 import type { Ctx } from '../backend-local/model.ts';
 import { createTestKernel, type TestKernel } from '../../tests/support/test-kernel.ts';
 import { AgentSyncRef } from '../agent-sync/service.ts';
@@ -28,20 +27,9 @@ interface Setup {
 }
 
 function setup(): Setup {
-  dir = mkdtempSync(path.join(tmpdir(), 'mc-profile-sync-'));
-  const dbPath = path.join(dir, 'mc.sqlite');
-  const b = openLocalBackend(dbPath);
-  const seed = seedDemoAccount(b.db);
-  b.close();
-  const write = <T>(fn: (ctx: Ctx) => T): T => {
-    const conn = openLocalBackend(dbPath);
-    try {
-      return withAccount(conn.db, seed.accountId, 'write', fn);
-    } finally {
-      conn.close();
-    }
-  };
-  return { dbPath, seed, root: path.join(dir, 'ws', 'agents'), write };
+  const db = seededDb('mc-profile-sync-');
+  dir = db.dir;
+  return { dbPath: db.dbPath, seed: db.seed, root: path.join(dir, 'ws', 'agents'), write: db.write };
 }
 
 async function boot(s: Setup, options: Record<string, unknown>, env: Record<string, string> = {}): Promise<TestKernel> {

@@ -4,12 +4,11 @@
  * policy, the agent tools and the delivery loop. The test acts as the user on
  * the same database file.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { openLocalBackend } from '../../plugins/backend-local/index.ts';
-import { seedDemoAccount, type SeedResult } from '../../plugins/backend-local/seed.ts';
-import { userCreateTask, userPostMessage, withAccount } from '../../plugins/backend-local/admin.ts';
+import type { SeedResult } from '../../plugins/backend-local/seed.ts';
+import { userCreateTask, userPostMessage } from '../../plugins/backend-local/admin.ts';
+import { seededDb } from '../support/seeded-db.ts';
 import { DeliveryStore } from '../../plugins/delivery/store.ts';
 import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway.ts';
 import { createTestKernel, type TestKernel, type TestPluginEntry } from '../support/test-kernel.ts';
@@ -46,11 +45,8 @@ export interface HarnessOptions {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'mc-delivery-'));
-  const dbPath = path.join(dir, 'mc.sqlite');
-  const seeding = openLocalBackend(dbPath);
-  const seed = seedDemoAccount(seeding.db);
-  seeding.close();
+  const db = seededDb('mc-delivery-');
+  const { dir, dbPath, seed } = db;
   const gateway = await startScriptedGateway({ agents: ['orion', 'engineer', 'qa'] });
   // Agents not scripted by a test decline politely (thread updates to the orchestrator, say).
   gateway.setDefault({ text: 'NOTHING_TO_ADD' });
@@ -71,15 +67,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     return t;
   };
 
-  const userCtx = <T>(fn: Parameters<typeof withAccount<T>>[3]): T => {
-    const b = openLocalBackend(dbPath);
-    try {
-      return withAccount(b.db, seed.accountId, 'write', fn);
-    } finally {
-      b.close();
-    }
-  };
-
   const h: Harness = {
     dir,
     dbPath,
@@ -94,10 +81,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       h.t = await build();
     },
     createTask(title, assignee) {
-      return userCtx((ctx) => userCreateTask(ctx, seed.userId, { title, assignedAgentIds: assignee ? [seed.agents[assignee]] : [] }));
+      return db.write((ctx) => userCreateTask(ctx, seed.userId, { title, assignedAgentIds: assignee ? [seed.agents[assignee]] : [] }));
     },
     postMessage(taskId, content) {
-      return userCtx((ctx) => userPostMessage(ctx, seed.userId, taskId, content));
+      return db.write((ctx) => userPostMessage(ctx, seed.userId, taskId, content));
     },
     async thread(taskId) {
       return (await h.backend.loadTaskDetailsForAgentTool({ agentId: seed.agents.orion, taskId, messageLimit: 200 })).thread;
