@@ -51,3 +51,6 @@ export class ServiceRegistry {
 
 /** Run tokens for the HTTP tool fallback. Provided by `agent-http`. */
 export const RunTokensRef = createServiceRef<import('./ports/run-tokens.ts').RunTokenService>('run-tokens');
+
+/** Per-agent turn coordination between delivery and heartbeats. Provided by `delivery`. */
+export const AgentTurnsRef = createServiceRef<import('./ports/agent-turns.ts').AgentTurns>('agent-turns');
