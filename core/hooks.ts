@@ -49,8 +49,12 @@ export interface ToolCallOutcomeEvent {
   tool: string;
   params: Record<string, unknown>;
   subject: ToolCallSubject;
-  /** `ok`, or why it failed: invalid arguments, not available, blocked, refused by the backend, or an error. */
-  outcome: 'ok' | 'invalid' | 'unavailable' | 'blocked' | 'refused' | 'error';
+  /**
+   * `ok`; `replayed` when a mutating call already ran for the same notification
+   * with the same arguments (the recorded result is returned, nothing runs); or
+   * why it failed: invalid arguments, not available, blocked, refused by the backend, or an error.
+   */
+  outcome: 'ok' | 'replayed' | 'invalid' | 'unavailable' | 'blocked' | 'refused' | 'error';
   result: Record<string, unknown>;
   durationMs: number;
 }

@@ -20,7 +20,9 @@ import type { ToolCallOutcomeEvent } from '../hooks.ts';
 import type { MetricsApi } from '../metrics.ts';
 import { ToolArgumentError, ToolRefusal } from './errors.ts';
 import { parseArguments, validateArguments } from './validate.ts';
-import { toolHttpPath, type RegisteredTool, type ToolAvailabilityContext, type ToolContext, type ToolRegistry, type ToolResult } from './registry.ts';
+import { canonicalArgs } from './canonical.ts';
+import type { ToolCallKey, ToolCallLedger } from '../ports/tool-ledger.ts';
+import { toolEffect, toolHttpPath, type RegisteredTool, type ToolAvailabilityContext, type ToolContext, type ToolRegistry, type ToolResult } from './registry.ts';
 
 export type ToolOutcome = ToolCallOutcomeEvent['outcome'];
 
@@ -56,6 +58,12 @@ export interface ToolCallContext extends ToolAvailabilityContext {
   signal?: AbortSignal;
   /** Wakes the delivery loop after a call that creates notifications. */
   notifyWork?: () => void;
+  /**
+   * Mutating calls already executed in this scope (one notification, or one run):
+   * a repeated call gets the recorded result and does not run again. Without a
+   * ledger every call runs.
+   */
+  ledger?: ToolCallLedger;
 }
 
 export interface ToolExecutorOptions {
@@ -225,6 +233,24 @@ export function createToolExecutor(options: ToolExecutorOptions): ToolExecutor {
     }
 
     if (ctx.signal?.aborted) return fail('cancelled', 'cancelled: the run ended before the tool ran');
+    const ledgerKey: ToolCallKey | undefined = ctx.ledger && toolEffect(tool) === 'mutating' ? { tool: tool.name, args: canonicalArgs(params) } : undefined;
+    if (ledgerKey) {
+      let recorded: ToolResult | undefined;
+      try {
+        recorded = ctx.ledger!.lookup(ledgerKey);
+      } catch (err) {
+        // Running it blind could repeat an effect: refuse, the model may try again.
+        logger.error({ tool: tool.name, err }, 'tool-call ledger unreadable; mutating call refused');
+        return fail('backend_unavailable', 'the runtime could not check whether this call already ran; try again later', { resultExtra: { retryable: true } });
+      }
+      if (recorded) {
+        logger.info(
+          { tool: tool.name, agent: ctx.subject.agentSlug, notificationId: ctx.subject.notificationId, via: ctx.subject.via },
+          'tool call replayed: the same call already ran for this notification; its recorded result is returned and nothing runs again',
+        );
+        return finish({ outcome: 'replayed', result: recorded });
+      }
+    }
     const toolCtx: ToolContext = {
       subject: ctx.subject,
       capabilities: ctx.capabilities,
@@ -242,6 +268,13 @@ export function createToolExecutor(options: ToolExecutorOptions): ToolExecutor {
       }
       if (!result.success) {
         return finish({ outcome: 'refused', reason: 'refused', result: { ...result, error: short(String(result.error ?? 'refused')) } });
+      }
+      if (ledgerKey) {
+        try {
+          ctx.ledger!.record(ledgerKey, result);
+        } catch (err) {
+          logger.error({ tool: tool.name, err }, 'tool-call ledger write failed; a repeated call would run again');
+        }
       }
       return finish({ outcome: 'ok', result });
     } catch (err) {

@@ -42,6 +42,13 @@ export interface ToolResult {
   [key: string]: unknown;
 }
 
+export type ToolEffect = 'mutating' | 'read';
+
+/** A tool's declared effect; a tool that does not say is treated as mutating. */
+export function toolEffect(definition: { effect?: ToolEffect }): ToolEffect {
+  return definition.effect ?? 'mutating';
+}
+
 export interface ToolAttributes {
   readOnly?: boolean;
   idempotent?: boolean;
@@ -66,6 +73,13 @@ export interface ToolDefinition<P extends TSchema = TSchema> {
    */
   capability: string;
   attributes?: ToolAttributes;
+  /**
+   * What calling it does. `mutating` tools (the default when a tool does not
+   * say) run at most once per notification for the same arguments: a repeated
+   * call gets the recorded result (see core/ports/tool-ledger.ts). `read` tools
+   * always run.
+   */
+  effect?: ToolEffect;
   /** Whether this agent is offered the tool in this context; re-checked at execution. */
   availability(ctx: ToolAvailabilityContext): boolean;
   execute(ctx: ToolContext, params: Static<P>): Promise<ToolResult>;
@@ -91,6 +105,12 @@ export function defineTool<P extends TSchema>(definition: ToolDefinition<P>): To
   if (typeof definition.execute !== 'function') throw new Error(`tool "${definition.name}" has no execute function`);
   if (typeof definition.availability !== 'function') throw new Error(`tool "${definition.name}" has no availability function`);
   if (!definition.capability?.trim()) throw new Error(`tool "${definition.name}" needs a capability phrase for the prompt`);
+  if (definition.effect !== undefined && definition.effect !== 'mutating' && definition.effect !== 'read') {
+    throw new Error(`tool "${definition.name}": effect must be 'mutating' or 'read' (got ${JSON.stringify(definition.effect)})`);
+  }
+  if (definition.effect === 'mutating' && definition.attributes?.readOnly) {
+    throw new Error(`tool "${definition.name}": attributes.readOnly contradicts effect 'mutating'`);
+  }
   const schema = definition.parameters as { type?: unknown };
   if (!schema || schema.type !== 'object') throw new Error(`tool "${definition.name}": parameters must be an object schema (Type.Object)`);
   return Object.freeze({ ...definition });

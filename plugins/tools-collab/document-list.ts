@@ -7,6 +7,7 @@ import { IdString, StringEnum } from '../../core/tools/helpers.ts';
 export const documentListTool = defineTool({
   name: 'document_list',
   description: 'List documents (id, title, type, task, last update), optionally of one task or one type.',
+  effect: 'read',
   capability: 'list documents',
   attributes: { readOnly: true },
   parameters: Type.Object(

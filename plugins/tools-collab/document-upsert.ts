@@ -9,6 +9,7 @@ export const documentUpsertTool = defineTool({
   description:
     'Create a document, or update one when documentId is given. New documents attach to this run\'s task unless taskId says otherwise. ' +
     'Link it in your reply as [Title](/document/<documentId>).',
+  effect: 'mutating',
   capability: 'create/update documents',
   attributes: { idempotent: true },
   parameters: Type.Object(

@@ -6,6 +6,7 @@ import { resolveSlugs } from '../../core/tools/helpers.ts';
 export const getAgentSkillsTool = defineTool({
   name: 'get_agent_skills',
   description: 'List the skills of every agent in the account, or of one agent (agentSlug).',
+  effect: 'read',
   capability: 'query agent skills',
   attributes: { readOnly: true },
   parameters: Type.Object(

@@ -9,6 +9,7 @@ import { OptionalTaskId, SlugList, targetTaskId } from '../../core/tools/helpers
 export const responseRequestTool = defineTool({
   name: 'response_request',
   description: 'Ask other agents (by slug) to respond on a task; they are notified. @mentions in your reply do not replace this.',
+  effect: 'mutating',
   capability: 'request agent responses',
   parameters: Type.Object(
     {

@@ -7,6 +7,7 @@ import { orchestratorOnly } from './availability.ts';
 export const taskAssignTool = defineTool({
   name: 'task_assign',
   description: 'Assign agents (by slug) to a task, in addition to current assignees.',
+  effect: 'mutating',
   capability: 'assign tasks to agents',
   attributes: { idempotent: true },
   parameters: Type.Object(

@@ -7,6 +7,7 @@ import { orchestratorOnly } from './availability.ts';
 export const taskDeleteTool = defineTool({
   name: 'task_delete',
   description: 'Archive (delete) a task. Archiving is final; give the reason.',
+  effect: 'mutating',
   capability: 'archive tasks',
   attributes: { destructive: true, idempotent: true },
   parameters: Type.Object(

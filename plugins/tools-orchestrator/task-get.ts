@@ -8,6 +8,7 @@ import { orchestratorOnly } from './availability.ts';
 export const taskGetTool = defineTool({
   name: 'task_get',
   description: 'Get one task: title, status, priority, assignees, labels, description.',
+  effect: 'read',
   capability: 'get a task',
   attributes: { readOnly: true },
   parameters: Type.Object({ taskId: OptionalTaskId() }, { additionalProperties: false }),

@@ -7,6 +7,7 @@ import { orchestratorOnly } from './availability.ts';
 export const taskLinkPrTool = defineTool({
   name: 'task_link_pr',
   description: 'Link a task to its GitHub pull request number.',
+  effect: 'mutating',
   capability: 'link tasks to pull requests',
   attributes: { idempotent: true },
   parameters: Type.Object(

@@ -8,6 +8,7 @@ import { orchestratorOnly } from './availability.ts';
 export const taskListTool = defineTool({
   name: 'task_list',
   description: 'List tasks of the account, newest activity first; filter by status and/or assignee slug.',
+  effect: 'read',
   capability: 'list tasks',
   attributes: { readOnly: true },
   parameters: Type.Object(

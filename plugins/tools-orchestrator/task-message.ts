@@ -7,6 +7,7 @@ import { orchestratorOnly } from './availability.ts';
 export const taskMessageTool = defineTool({
   name: 'task_message',
   description: "Post a message to a task's thread (for tasks other than the one you are replying on).",
+  effect: 'mutating',
   capability: 'post to task threads',
   parameters: Type.Object(
     {

@@ -6,6 +6,7 @@ import { orchestratorOnly } from './availability.ts';
 export const taskSearchTool = defineTool({
   name: 'task_search',
   description: 'Search tasks by text (title, description, blocked reason), best matches first.',
+  effect: 'read',
   capability: 'search tasks',
   attributes: { readOnly: true },
   parameters: Type.Object(

@@ -7,6 +7,7 @@ import { orchestratorOnly } from './availability.ts';
 export const taskThreadTool = defineTool({
   name: 'task_thread',
   description: 'Read the message thread of a task, oldest first.',
+  effect: 'read',
   capability: 'read task threads',
   attributes: { readOnly: true },
   parameters: Type.Object(

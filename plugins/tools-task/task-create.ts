@@ -27,6 +27,7 @@ const parameters = Type.Object(
 export const taskCreateTool = defineTool({
   name: 'task_create',
   description: 'Create a new task. Statuses at creation: inbox, assigned, in_progress, review, blocked (blocked needs blockedReason).',
+  effect: 'mutating',
   capability: 'create tasks',
   parameters,
   parametersFor: (ctx) => (ctx.capabilities.isOrchestrator ? parameters : withoutProperties(parameters, ['assigneeSlugs'])),

@@ -6,6 +6,7 @@ import { OptionalTaskId, targetTaskId } from '../../core/tools/helpers.ts';
 export const taskHistoryTool = defineTool({
   name: 'task_history',
   description: 'Load the history of a task: thread messages and activities (status changes, assignments, edits), newest first.',
+  effect: 'read',
   capability: 'load task history: messages and activities',
   attributes: { readOnly: true },
   parameters: Type.Object(

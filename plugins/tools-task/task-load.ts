@@ -6,6 +6,7 @@ import { OptionalTaskId, targetTaskId } from '../../core/tools/helpers.ts';
 export const taskLoadTool = defineTool({
   name: 'task_load',
   description: 'Load a task (title, status, assignees, description) with its latest thread messages.',
+  effect: 'read',
   capability: 'load task details with thread',
   attributes: { readOnly: true },
   parameters: Type.Object(

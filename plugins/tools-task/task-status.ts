@@ -19,6 +19,7 @@ export const taskStatusTool = defineTool({
   description:
     'Change the status of a task (in_progress, review, blocked, and done when you may close it). ' +
     'Use before posting your reply. blocked needs a blockedReason.',
+  effect: 'mutating',
   capability: 'change task status',
   parameters,
   // The done gate: `done` is offered (and accepted) only with canMarkDone while the task is in review.

@@ -46,6 +46,7 @@ export const taskUpdateTool = defineTool({
   description:
     'Update fields of a task: title, description, priority (1-5), labels, status, blockedReason, dueDate; ' +
     'the orchestrator may also replace assignees (assigneeSlugs).',
+  effect: 'mutating',
   capability: 'update task fields',
   parameters,
   parametersFor: narrowed,
