@@ -17,14 +17,18 @@ import { capabilitiesFromDeliveryContext } from '../../core/tools/capabilities.t
 import { buildInstructions } from '../../plugins/delivery/prompt/instructions.ts';
 import { buildContext } from '../support/delivery-context.ts';
 import { startToolsHarness, type ToolsHarness } from '../support/tools-harness.ts';
+import { agentMessages, eventually, startHarness, type Harness } from '../delivery/harness.ts';
 
 const CURL = ['/usr/bin/curl', '/bin/curl', '/usr/local/bin/curl'].find((p) => existsSync(p));
 
 let h: ToolsHarness | undefined;
+let d: Harness | undefined;
 const dirs: string[] = [];
 afterEach(async () => {
   await h?.close();
   h = undefined;
+  await d?.close();
+  d = undefined;
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -131,6 +135,56 @@ describe.runIf(CURL !== undefined && process.platform !== 'win32')('run tokens n
     expect(readFileSync(argvLog, 'utf8')).not.toContain(token);
     // The token appears in the prompt only inside the env object.
     expect(text.split(token).length - 1).toBe(1);
+  });
+
+  it('end to end: a delivery run in HTTP mode; the agent follows its instructions with curl and its token file', async () => {
+    const root = tempDir('mc-workspaces-');
+    const workspace = path.join(root, 'engineer');
+    mkdirSync(workspace);
+    const { binDir, argvLog } = curlShim();
+    let seen: { instructions: string; token: string; command: string } | undefined;
+    d = await startHarness({
+      delivery: { clientTools: false },
+      extraPlugins: [{ use: 'http', options: { port: 0 } }, { use: 'agent-http', options: { workspaceRoot: root } }],
+    });
+    // The "agent": reads its instructions, runs the command they give in its workspace, then replies.
+    d.gateway.script('engineer', [
+      async (req) => {
+        const instructions = String(req.body.instructions);
+        const call = commandFrom(instructions, 'task-status', { status: 'in_progress' });
+        const headerFile = path.join(workspace, /-H @(\S+)/.exec(call.command)![1]);
+        const token = readFileSync(headerFile, 'utf8').replace('Authorization: Bearer ', '').trim();
+        const result = await shell(call.command, { cwd: workspace, env: { PATH: `${binDir}:/usr/bin:/bin`, ...call.env } });
+        seen = { instructions, token, command: call.command };
+        return { text: `Started. ${result.stdout}` };
+      },
+    ]);
+    const taskId = d.createTask('Ship it', 'engineer');
+    const reply = await eventually(async () => agentMessages(await d!.thread(taskId))[0], 20_000, 'the reply');
+
+    expect(reply.content).toContain('"success":true');
+    expect((await d.backend.loadTaskDetailsForAgentTool({ agentId: d.seed.agents.engineer, taskId, messageLimit: 1 })).task.status).toBe('in_progress');
+    expect(seen!.token).toMatch(/^mcrt_/);
+    expect(seen!.instructions).not.toContain(seen!.token);
+    expect(seen!.command).not.toContain(seen!.token);
+    expect(readFileSync(argvLog, 'utf8')).not.toContain(seen!.token);
+    // Revoked at run end: the file is gone.
+    await eventually(() => readdirSync(path.join(workspace, '.mission-control')).length === 0, 10_000, 'the token file to be deleted');
+  });
+
+  it('deletes the file of a token that expired, at the next issue', async () => {
+    const root = tempDir('mc-workspaces-');
+    mkdirSync(path.join(root, 'engineer'));
+    h = await startToolsHarness({ agentHttp: { workspaceRoot: root } });
+    const taskId = await h.createTask({ status: 'in_progress', assignees: ['engineer'] });
+    const short = await h.token({ agent: 'engineer', taskId }, 1);
+    const shortFile = path.join(root, 'engineer', (h.tokens.handoff(short) as { path: string }).path);
+    expect(existsSync(shortFile)).toBe(true);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(h.tokens.verify(short)).toMatchObject({ ok: false, reason: 'expired' });
+    const next = await h.token({ agent: 'engineer', taskId });
+    expect(existsSync(shortFile)).toBe(false);
+    expect(readdirSync(path.join(root, 'engineer', '.mission-control'))).toEqual([path.basename((h.tokens.handoff(next) as { path: string }).path)]);
   });
 
   it('never writes through a link an agent planted, and sweeps files of an earlier process at start', async () => {
