@@ -68,7 +68,9 @@ export default definePlugin({
       onStateChange: (state) => processUp.set(state === 'ready' ? 1 : 0),
     });
 
-    api.health.status(() => ({ command: options.command, ...supervisor.status() }));
+    // Names only (never values): which variables the gateway gets, to debug a missing provider key.
+    const envNames = Object.keys(env).sort();
+    api.health.status(() => ({ command: options.command, env: envNames, ...supervisor.status() }));
     // Not critical: gateway-openclaw's `reachable` check already gates readiness.
     api.health.check('process', () => {
       const s = supervisor.status();

@@ -134,6 +134,11 @@ describe('gateway-supervisor child environment', () => {
       HOME: '/home/someone',
       LANG: 'C.UTF-8',
     });
+    // /health lists the names the gateway gets, never a value.
+    const health = JSON.stringify(t.kernel.health.statuses()['gateway-supervisor']);
+    expect(health).toContain('"ANTHROPIC_API_KEY"');
+    expect(health).not.toContain('sk-ant-provider-key');
+    expect(health).not.toContain('SERVICE_TOKEN');
   });
 
   it('refuses a config that would pass a runtime secret, naming the option', async () => {
