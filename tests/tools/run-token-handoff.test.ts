@@ -144,7 +144,7 @@ describe.runIf(CURL !== undefined && process.platform !== 'win32')('run tokens n
     const { binDir, argvLog } = curlShim();
     let seen: { instructions: string; token: string; command: string } | undefined;
     d = await startHarness({
-      delivery: { clientTools: false },
+      delivery: { clientTools: false, runTimeoutMs: 20_000 },
       extraPlugins: [{ use: 'http', options: { port: 0 } }, { use: 'agent-http', options: { workspaceRoot: root } }],
     });
     // The "agent": reads its instructions, runs the command they give in its workspace, then replies.
@@ -160,7 +160,7 @@ describe.runIf(CURL !== undefined && process.platform !== 'win32')('run tokens n
       },
     ]);
     const taskId = d.createTask('Ship it', 'engineer');
-    const reply = await eventually(async () => agentMessages(await d!.thread(taskId))[0], 20_000, 'the reply');
+    const reply = await eventually(async () => agentMessages(await d!.thread(taskId))[0], 45_000, 'the reply');
 
     expect(reply.content).toContain('"success":true');
     expect((await d.backend.loadTaskDetailsForAgentTool({ agentId: d.seed.agents.engineer, taskId, messageLimit: 1 })).task.status).toBe('in_progress');
@@ -170,7 +170,7 @@ describe.runIf(CURL !== undefined && process.platform !== 'win32')('run tokens n
     expect(readFileSync(argvLog, 'utf8')).not.toContain(seen!.token);
     // Revoked at run end: the file is gone.
     await eventually(() => readdirSync(path.join(workspace, '.mission-control')).length === 0, 10_000, 'the token file to be deleted');
-  });
+  }, 60_000);
 
   it('deletes the file of a token that expired, at the next issue', async () => {
     const root = tempDir('mc-workspaces-');

@@ -51,12 +51,12 @@ function httpCallLines(http: NonNullable<InstructionsInput['http']>): string[] {
   if (handoff.kind === 'file') {
     return [
       `Call them with HTTP from your shell (exec tool, in your workspace): curl -sS -X POST -H @${handoff.path} ${body} ${url}`,
-      `${handoff.path} holds this run's Authorization header; it works only until this run ends. Always pass it as -H @${handoff.path}: never print it, copy the token into a command, a file or a message, or hand it to another agent. Without curl, read that file inside a node script (fetch) instead.`,
+      `${handoff.path} holds this run's Authorization header; it works only until this run ends. Always pass it as -H @${handoff.path}: never print it, copy the token into a command, a file or a message, or hand it to another agent. For JSON with quotes in it, write it to a file and pass --data @that-file. Without curl, read the header file inside a node script (fetch) instead.`,
     ];
   }
   return [
     `Call them with HTTP from your shell: run the exec tool with env {"${handoff.variable}": "${handoff.token}"} and the command: printf 'Authorization: Bearer %s\\n' "$${handoff.variable}" | curl -sS -X POST -H @- ${body} ${url}`,
-    `The token is valid for this run only. Keep it out of commands: only the exec env may carry it (a command line is visible to other processes); never write it into a file or a message, or hand it to another agent. Without curl, read process.env.${handoff.variable} inside a node script (fetch) instead.`,
+    `The token is valid for this run only. Keep it out of commands: only the exec env may carry it (a command line is visible to other processes); never write it into a file or a message, or hand it to another agent. For JSON with quotes in it, write it to a file and pass --data @that-file. Without curl, read process.env.${handoff.variable} inside a node script (fetch) instead.`,
   ];
 }
 
