@@ -16,6 +16,7 @@ import { BackendService, HttpServiceRef, RunTokensRef } from '../../core/service
 import { createToolExecutor } from '../../core/tools/executor.ts';
 import { createAllowlist, parseCidrList } from './allowlist.ts';
 import { createRunTokenService } from './run-tokens.ts';
+import { sweepTokenFiles, withTokenFiles } from './token-files.ts';
 import { agentRoutes } from './routes.ts';
 
 const Options = Type.Object(
@@ -29,6 +30,13 @@ const Options = Type.Object(
       description: 'Also accept x-openclaw-session-key (forgeable; migration only)',
     }),
     tokenTtlMs: Type.Integer({ default: 15 * 60 * 1000, minimum: 10_000, maximum: 24 * 60 * 60 * 1000, description: 'Default run token lifetime' }),
+    workspaceRoot: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'Agent workspaces (one directory per slug, as profile-sync writes them; OPENCLAW_WORKSPACE_ROOT). When set, each run token is handed to its agent as a 0600 header file in its workspace instead of in the prompt',
+      }),
+    ),
     bodyLimitBytes: Type.Integer({ default: 64 * 1024, minimum: 1024, maximum: 2 * 1024 * 1024, description: 'Largest accepted request body' }),
   },
   { additionalProperties: false },
@@ -45,17 +53,20 @@ export default definePlugin({
     AGENT_HTTP_ALLOWED_CIDRS: { path: 'allowedCidrs', type: 'string', allowEmpty: true },
     AGENT_HTTP_LEGACY_SESSION_KEY_AUTH: { path: 'legacySessionKeyAuth', type: 'boolean' },
     AGENT_HTTP_TOKEN_TTL_MS: { path: 'tokenTtlMs', type: 'integer' },
+    OPENCLAW_WORKSPACE_ROOT: { path: 'workspaceRoot', type: 'string' },
   },
   register(api, options) {
     const allowlist = createAllowlist(parseCidrList(options.allowedCidrs));
     const http = api.use(HttpServiceRef);
     const backend = api.use(BackendService);
-    const tokens = createRunTokenService({
+    const memory = createRunTokenService({
       now: () => api.clock.now(),
       defaultTtlMs: options.tokenTtlMs,
       // Every token embeds this process secret: scrubbing it from logs leaves no usable token behind.
       onSecret: (secret) => api.secret(secret),
     });
+    // With a shared workspace, tokens reach agents as files, never in the prompt or on a command line.
+    const tokens = options.workspaceRoot ? withTokenFiles(memory, { workspaceRoot: options.workspaceRoot, logger: api.logger }) : memory;
     api.provide(RunTokensRef, tokens);
     if (options.legacySessionKeyAuth) {
       api.logger.warn('legacySessionKeyAuth is on: agent endpoints also trust x-openclaw-session-key, which agents can forge');
@@ -80,8 +91,22 @@ export default definePlugin({
     api.health.status(() => ({
       allowedCidrs: ['loopback', ...allowlist.entries],
       legacySessionKeyAuth: options.legacySessionKeyAuth,
+      tokenHandoff: options.workspaceRoot ? 'file' : 'env',
       tools: api.tools.list().length,
       runTokens: tokens.size(),
     }));
+    const workspaceRoot = options.workspaceRoot;
+    return {
+      start() {
+        // Files of an earlier process hold dead tokens; remove them so nothing stale looks usable.
+        if (!workspaceRoot) return;
+        const removed = sweepTokenFiles(workspaceRoot);
+        if (removed) api.logger.info({ removed }, 'removed run token files of an earlier process');
+      },
+      stop() {
+        // Tokens die with the process: their files go with it.
+        if (workspaceRoot) sweepTokenFiles(workspaceRoot);
+      },
+    };
   },
 });

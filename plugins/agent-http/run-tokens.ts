@@ -14,6 +14,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RunTokenClaims, RunTokenService, RunTokenVerification } from '../../core/ports/run-tokens.ts';
 
+/** The variable an agent sets for one exec call when the token is handed over in the prompt. */
+export const RUN_TOKEN_ENV = 'MC_RUN_TOKEN';
+
 const PREFIX = 'mcrt_';
 const PART_LENGTH = 24; // 18 random bytes in base64url
 const TOKEN_LENGTH = PREFIX.length + 2 * PART_LENGTH;
@@ -85,6 +88,10 @@ export function createRunTokenService(options: RunTokenServiceOptions): RunToken
       if (entry.claims.expiresAt <= options.now()) return { ok: false, reason: 'expired' };
       if (entry.revoked) return { ok: false, reason: 'revoked' };
       return { ok: true, claims: structuredClone(entry.claims) };
+    },
+    handoff(token) {
+      // No shared workspace here (token-files.ts adds one): the prompt carries it, exec's env scopes it.
+      return { kind: 'env', variable: RUN_TOKEN_ENV, token };
     },
     revoke(token) {
       const found = lookup(token);

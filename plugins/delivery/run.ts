@@ -89,7 +89,7 @@ export async function runNotification(deps: RunDeps, ctx: DeliveryContext, signa
       capabilities,
       capabilityLines,
       mode: httpMode ? 'http' : 'tools',
-      http: httpMode ? { baseUrl: baseUrl!, runToken: runToken! } : undefined,
+      http: httpMode ? { baseUrl: baseUrl!, runToken: runToken!, handoff: deps.runTokens!.handoff(runToken!) } : undefined,
       silentToken: deps.options.silentToken,
       mayDecline,
     });

@@ -8,6 +8,7 @@
 import Type from 'typebox';
 import { definePlugin } from '../../core/plugin.ts';
 import { GatewayService } from '../../core/services.ts';
+import { buildChildEnv, checkEnvOptions } from './child-env.ts';
 import { createSupervisor } from './supervisor.ts';
 
 const configSchema = Type.Object(
@@ -17,8 +18,12 @@ const configSchema = Type.Object(
       default: ['gateway', 'run', '--port', '18789', '--bind', 'loopback'],
       description: 'Arguments; keep the port in step with gateway-openclaw url',
     }),
-    env: Type.Record(Type.String(), Type.String(), { default: {}, description: 'Extra environment for the child (not secrets: use the runtime env)' }),
-    inheritEnv: Type.Boolean({ default: true, description: "Start from the runtime's environment" }),
+    env: Type.Record(Type.String(), Type.String(), { default: {}, description: 'Literal extra environment for the child (not secrets: pass those with passEnv)' }),
+    passEnv: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        "Runtime variables passed to the child besides the built-in allow-list (basics, OPENCLAW_*, model-provider keys); NAME or PREFIX*. SERVICE_TOKEN, CONVEX_URL and ACCOUNT_ID are refused",
+    }),
     cwd: Type.Optional(Type.String({ minLength: 1 })),
     readyTimeoutMs: Type.Integer({ default: 120_000, minimum: 100, maximum: 3_600_000, description: 'Restart a child not ready after this long' }),
     readyPollMs: Type.Integer({ default: 1_000, minimum: 20, maximum: 60_000 }),
@@ -40,7 +45,10 @@ export default definePlugin({
     const gateway = api.use(GatewayService);
     const restarts = api.metrics.counter({ name: 'runtime_gateway_process_restarts_total', help: 'Restarts of the supervised gateway process' });
     const processUp = api.metrics.gauge({ name: 'runtime_gateway_process_ready', help: '1 while the supervised gateway process is ready' });
-    const env: Record<string, string | undefined> = { ...(options.inheritEnv ? api.runtime.env : {}), ...options.env };
+    const problems = checkEnvOptions(options.passEnv, options.env);
+    if (problems.length) throw new Error(`gateway-supervisor options: ${problems.join('; ')}`);
+    // An allow-list, never the runtime's whole environment: agents in the gateway can read all of it.
+    const env = buildChildEnv(api.runtime.env, { passEnv: options.passEnv, extra: options.env });
 
     const supervisor = createSupervisor({
       command: options.command,
@@ -60,7 +68,9 @@ export default definePlugin({
       onStateChange: (state) => processUp.set(state === 'ready' ? 1 : 0),
     });
 
-    api.health.status(() => ({ command: options.command, ...supervisor.status() }));
+    // Names only (never values): which variables the gateway gets, to debug a missing provider key.
+    const envNames = Object.keys(env).sort();
+    api.health.status(() => ({ command: options.command, env: envNames, ...supervisor.status() }));
     // Not critical: gateway-openclaw's `reachable` check already gates readiness.
     api.health.check('process', () => {
       const s = supervisor.status();

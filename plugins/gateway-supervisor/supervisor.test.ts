@@ -3,6 +3,7 @@
  * tests/support/ runs on Node 24 (type stripping), like the runtime itself.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -49,6 +50,21 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Pids of leash watchers (leash.ts) guarding the process group `pgid`, from /proc (Linux). */
+function leashesOf(pgid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv.includes('mc-gateway-leash') && argv[argv.indexOf('mc-gateway-leash') + 1] === String(pgid)) found.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return found;
 }
 
 const running: Supervisor[] = [];
@@ -103,6 +119,10 @@ describe('gateway supervisor', () => {
     await waitFor(() => supervisor.status().restarts === 1 && supervisor.status().state === 'ready');
     expect(supervisor.status().pid).not.toBe(firstPid);
     expect(supervisor.status().lastExit).toMatchObject({ code: 3 });
+    if (process.platform === 'linux') {
+      await waitFor(() => leashesOf(firstPid).length === 0);
+      expect(leashesOf(supervisor.status().pid!)).toHaveLength(1);
+    }
     await fetch(`${url}/exit?code=4`, { method: 'POST' });
     await waitFor(() => supervisor.status().restarts === 2 && supervisor.status().state === 'ready');
     const delays = lines.filter((l) => l.msg === 'gateway process exited; restarting').map((l) => l.restartInMs);
@@ -114,9 +134,12 @@ describe('gateway supervisor', () => {
     supervisor.start();
     await supervisor.waitReady(10_000);
     const pid = supervisor.status().pid!;
+    if (process.platform === 'linux') expect(leashesOf(pid)).toHaveLength(1);
     await supervisor.stop();
     expect(alive(pid)).toBe(false);
     expect(supervisor.status()).toMatchObject({ state: 'stopped', lastExit: { code: 0 } });
+    // The leash goes with the child: no watcher is left behind to signal a reused group id.
+    if (process.platform === 'linux') await waitFor(() => leashesOf(pid).length === 0);
     expect(lines.some((l) => /received SIGTERM/.test(l.msg))).toBe(true);
     expect(lines.some((l) => l.msg === 'gateway process exited; restarting')).toBe(false);
   });

@@ -3,11 +3,15 @@
  * readiness, restart with exponential backoff when it dies (or never becomes
  * ready), forward its output lines into our logs, and stop it with SIGTERM then
  * SIGKILL. The original runtime never managed the gateway process at all.
+ *
+ * The child leads its own process group and is leashed to this process
+ * (leash.ts): it dies with the runtime even after a SIGKILL or a forced exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.ts';
+import { leashProcessGroup, type Leash } from './leash.ts';
 
 export interface SupervisorOptions {
   command: string;
@@ -56,6 +60,7 @@ interface Running {
   startedAt: number;
   exited: Promise<void>;
   hasExited: boolean;
+  leash?: Leash;
 }
 
 export function createSupervisor(options: SupervisorOptions): Supervisor {
@@ -100,6 +105,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         env: options.env,
         cwd: options.cwd,
         stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group: stop signals reach the helpers it spawns; the leash kills the group if we die.
         detached: true,
       });
     } catch (err) {
@@ -110,6 +116,9 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     let resolveExit!: () => void;
     const run: Running = { child, startedAt, hasExited: false, exited: new Promise((r) => (resolveExit = r)) };
     current = run;
+    if (child.pid !== undefined && process.platform !== 'win32') {
+      run.leash = leashProcessGroup(child.pid, options.stopGraceMs, (err) => logger.warn({ err: err.message }, 'cannot leash the gateway process to the runtime'));
+    }
     const childLog = logger.child({ component: 'openclaw-gateway', pid: child.pid });
     forward(child.stdout, 'info', childLog);
     forward(child.stderr, 'warn', childLog);
@@ -119,6 +128,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     const gone = (code: number | null, signal: string | null, error?: Error) => {
       if (run.hasExited) return;
       run.hasExited = true;
+      run.leash?.release();
       resolveExit();
       const at = clock.now();
       status = { ...status, pid: undefined, lastExit: { code, signal, at, uptimeMs: at - startedAt } };

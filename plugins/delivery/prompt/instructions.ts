@@ -4,6 +4,7 @@
  * tool registry so the prompt never lists a tool the run does not offer.
  */
 import { ORCHESTRATOR_CHAT_LABEL, type DeliveryContext } from '../../../core/ports/domain.ts';
+import type { RunTokenHandoff } from '../../../core/ports/run-tokens.ts';
 import type { AgentCapabilities } from '../../../core/tools/registry.ts';
 import { CAPS, oneLine, section } from './text.ts';
 
@@ -14,7 +15,8 @@ export interface InstructionsInput {
   capabilityLines: string[];
   /** `tools`: client function tools; `http`: the agent calls POST {baseUrl}/agent/<tool> with the run token. */
   mode: 'tools' | 'http';
-  http?: { baseUrl: string; runToken: string };
+  /** `handoff` says how the agent gets the token (RunTokenService.handoff); without it, the env handoff. */
+  http?: { baseUrl: string; runToken: string; handoff?: RunTokenHandoff };
   /** Token the agent answers with to decline (never the gateway's NO_REPLY). */
   silentToken: string;
   mayDecline: boolean;
@@ -28,13 +30,34 @@ function capabilitiesBlock(input: InstructionsInput): string {
     return 'Runtime capabilities: none. If the request needs an action you cannot take, say BLOCKED and why.';
   }
   const lines = ['Runtime capabilities:', ...input.capabilityLines.map((l) => `- ${l}`)];
-  if (input.mode === 'http' && input.http) {
-    lines.push(
-      `Call them with HTTP: POST ${input.http.baseUrl}/agent/<tool-name-with-dashes> with a JSON body and the header "Authorization: Bearer ${input.http.runToken}" (valid for this run only).`,
-    );
-  }
+  if (input.mode === 'http' && input.http) lines.push(...httpCallLines(input.http));
   lines.push('Use only the capabilities listed above. If one fails, report BLOCKED with the error.');
   return lines.join('\n');
+}
+
+/** The variable name used when the token is handed over in the prompt. */
+const DEFAULT_TOKEN_VARIABLE = 'MC_RUN_TOKEN';
+
+/**
+ * How to call the HTTP fallback without ever putting the run token on a command
+ * line (other processes can read /proc/<pid>/cmdline): from a header file the
+ * runtime wrote into the workspace, or from a variable set for that one exec
+ * call and piped into curl by the shell's builtin printf. docs/security.md.
+ */
+function httpCallLines(http: NonNullable<InstructionsInput['http']>): string[] {
+  const url = `${http.baseUrl}/agent/<tool-name-with-dashes>`;
+  const body = "-H 'content-type: application/json' --data '<JSON arguments>'";
+  const handoff = http.handoff ?? { kind: 'env', variable: DEFAULT_TOKEN_VARIABLE, token: http.runToken };
+  if (handoff.kind === 'file') {
+    return [
+      `Call them with HTTP from your shell (exec tool, in your workspace): curl -sS -X POST -H @${handoff.path} ${body} ${url}`,
+      `${handoff.path} holds this run's Authorization header; it works only until this run ends. Always pass it as -H @${handoff.path}: never print it, copy the token into a command, a file or a message, or hand it to another agent. For JSON with quotes in it, write it to a file and pass --data @that-file. Without curl, read the header file inside a node script (fetch) instead.`,
+    ];
+  }
+  return [
+    `Call them with HTTP from your shell: run the exec tool with env {"${handoff.variable}": "${handoff.token}"} and the command: printf 'Authorization: Bearer %s\\n' "$${handoff.variable}" | curl -sS -X POST -H @- ${body} ${url}`,
+    `The token is valid for this run only. Keep it out of commands: only the exec env may carry it (a command line is visible to other processes); never write it into a file or a message, or hand it to another agent. For JSON with quotes in it, write it to a file and pass --data @that-file. Without curl, read process.env.${handoff.variable} inside a node script (fetch) instead.`,
+  ];
 }
 
 function scopeRules(input: InstructionsInput): string[] {

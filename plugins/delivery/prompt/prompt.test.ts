@@ -71,11 +71,22 @@ describe('delivery prompt', () => {
     expect(text).not.toContain('NO_REPLY');
   });
 
-  it('HTTP mode tells the agent the base URL and its run token', () => {
-    const text = instructions({ mode: 'http', http: { baseUrl: 'http://runtime:3000', runToken: 'rt_abc.def' }, capabilityLines: ['change task status: POST /agent/task-status'] });
-    expect(text).toContain('POST http://runtime:3000/agent/<tool-name-with-dashes>');
-    expect(text).toContain('Authorization: Bearer rt_abc.def');
-    expect(text).not.toMatch(/x-openclaw-session-key|task:task-1:agent/);
+  it('HTTP mode: the token reaches the agent as a workspace file, or in the exec env only — never in a command', () => {
+    const lines = ['change task status: POST /agent/task-status'];
+    const file = instructions({
+      mode: 'http',
+      http: { baseUrl: 'http://runtime:3000', runToken: 'mcrt_secret', handoff: { kind: 'file', path: '.mission-control/run-a.header' } },
+      capabilityLines: lines,
+    });
+    expect(file).toContain('curl -sS -X POST -H @.mission-control/run-a.header');
+    expect(file).toContain('http://runtime:3000/agent/<tool-name-with-dashes>');
+    expect(file).not.toContain('mcrt_secret');
+    expect(file).not.toMatch(/x-openclaw-session-key|task:task-1:agent/);
+
+    const env = instructions({ mode: 'http', http: { baseUrl: 'http://runtime:3000', runToken: 'mcrt_secret' }, capabilityLines: lines });
+    expect(env).toContain('env {"MC_RUN_TOKEN": "mcrt_secret"}');
+    expect(env).toContain(`printf 'Authorization: Bearer %s\\n' "$MC_RUN_TOKEN" | curl -sS -X POST -H @-`);
+    expect(env.split('mcrt_secret').length - 1).toBe(1);
   });
 
   it('with no capabilities the agent is told to report BLOCKED', () => {
