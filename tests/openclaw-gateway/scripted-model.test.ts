@@ -76,12 +76,17 @@ describe('scripted model', () => {
       ['engineer', 'assignment', 1, true, false],
       ['engineer', 'assignment', 2, false, true],
     ]);
-    expect(readFileSync(logFile, 'utf8').trim().split('\n')).toHaveLength(3);
+
+    // A new attempt after a turn without reply: OpenClaw folds the unanswered message into the new one.
+    const folded = `[Chat messages since your last reply - for context]\nUser: ${anchor}\n\n[Current message - respond to this]\n[Mon 2026-11-30 01:35 UTC] ${anchor}`;
+    await post(chatBody(['(older turn)', folded], { tools }));
+    expect(model.forNotification('n1').map((r) => r.step)).toEqual([0, 1, 2, 3]);
 
     // A later turn in the same session: OpenClaw put the Runtime line on the session's first message only.
     const later = chatBody([anchor, '[Mon 2026-11-30 01:40 UTC] ## Notification: thread_update\n\nFYI [[model engineer on thread_update: say Thanks.]]\n\nNotification ID: n9'], { tools });
     const fourth = (await (await post(later)).json()) as { choices: Array<{ message: { content: string } }> };
     expect(fourth.choices[0].message.content).toBe('Thanks.');
+    expect(readFileSync(logFile, 'utf8').trim().split('\n')).toHaveLength(5);
     expect(model.forNotification('n9').map((r) => [r.agent, r.session, r.trigger, r.step])).toEqual([['engineer', 'agent:engineer:task:t1:acct:v1', 'thread_update', 0]]);
   });
 

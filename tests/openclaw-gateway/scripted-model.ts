@@ -71,6 +71,7 @@ const INTERNAL = '<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>';
 const DATE_PREFIX = /^\[[^\]]{5,40}\] /;
 const TOOL_RESULT = /^(\[[^\]]*\] )?Tool:[0-9A-Za-z_-]+: /;
 const RETRY_NUDGE = /did not produce a user-visible answer/;
+const CURRENT_MESSAGE = '[Current message - respond to this]';
 
 export interface ScriptedModel {
   url: string;
@@ -116,9 +117,11 @@ export async function startScriptedModel(options: { logFile: string; apiKey?: st
       return { ...base, agent: null, session: null, trigger: null, notificationId: null, anchor: '', step: 0, directive: null, declineToken: null, answer: { kind: 'text', text: 'OK' } };
     }
     const [, agent, session] = runtimeLine;
-    const anchor = anchorRaw.replace(RUNTIME_LINE, '').replace(DATE_PREFIX, '');
+    // After a turn without a reply OpenClaw folds the unanswered messages into the next one:
+    // "[Chat messages since your last reply - for context] … [Current message - respond to this] …".
+    const anchor = anchorRaw.replace(RUNTIME_LINE, '').split(CURRENT_MESSAGE).at(-1)!.trim().replace(DATE_PREFIX, '');
     const trigger = triggerOf(anchor);
-    const notificationId = /Notification ID: (\S+)/.exec(anchor)?.[1] ?? null;
+    const notificationId = /Notification ID: ([A-Za-z0-9_-]+)/.exec(anchor)?.[1] ?? null;
     const key = `${agent}\u0000${anchor}`;
     const step = stepCounts.get(key) ?? 0;
     stepCounts.set(key, step + 1);
@@ -154,7 +157,9 @@ export async function startScriptedModel(options: { logFile: string; apiKey?: st
       const record = decide(body, path);
       records.push(record);
       const { systemPrompt, ...logged } = record;
-      appendFileSync(options.logFile, JSON.stringify({ ...logged, systemPromptChars: systemPrompt.length }) + '\n');
+      // The transcript as the model saw it, shortened: enough to see what OpenClaw sent.
+      const transcript = ((body.messages ?? []) as ChatMessage[]).map((m) => `${m.role}: ${m.role === 'system' ? `(${textOf(m.content).length} chars)` : textOf(m.content).slice(0, 160)}${m.tool_calls ? ` [tool_calls ${JSON.stringify(m.tool_calls).slice(0, 160)}]` : ''}`);
+      appendFileSync(options.logFile, JSON.stringify({ ...logged, systemPromptChars: systemPrompt.length, transcript }) + '\n');
       respond(res, body, record, hanging);
     });
   });

@@ -13,7 +13,7 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: false,
     maxWorkers: 1,
-    testTimeout: 300_000,
+    testTimeout: 600_000,
     // Installing the gateway (cold: about a minute) and starting the world.
     hookTimeout: 600_000,
     reporters: ['default', './tests/support/summary-reporter.ts'],

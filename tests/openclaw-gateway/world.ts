@@ -23,7 +23,7 @@ import { MODEL_ID, startScriptedModel, type ScriptedModel } from './scripted-mod
 
 /** Generous bounds for a loaded 2-core machine; they bound waiting, they are not performance claims. */
 export const GATEWAY_READY_TIMEOUT_MS = 240_000;
-export const TURN_TIMEOUT_MS = 180_000;
+export const TURN_TIMEOUT_MS = 240_000;
 
 /** Operator settings of the runtime under test (env variables of the default config). */
 export const RUNTIME_SETTINGS = {
