@@ -13,6 +13,8 @@ import { mergeGatewayConfig } from './merge-config.ts';
 const basePath = process.env.OPENCLAW_BASE_CONFIG ?? path.join(import.meta.dirname, 'openclaw.base.json');
 const fragmentPath = process.env.MC_RUNTIME_FRAGMENT ?? '/workspace/openclaw.json';
 const configPath = process.env.OPENCLAW_CONFIG_PATH ?? path.join(process.env.HOME ?? '/home/node', '.openclaw', 'openclaw.json');
+// Optional operator overlay (model providers, bind, …) layered over the base, under the runtime's roster.
+const operatorPath = process.env.OPENCLAW_OPERATOR_CONFIG || undefined;
 
 function readJson(file: string): Record<string, unknown> | undefined {
   if (!existsSync(file)) return undefined;
@@ -27,7 +29,9 @@ function readJson(file: string): Record<string, unknown> | undefined {
 export function writeMergedConfig(): boolean {
   const base = readJson(basePath);
   if (!base) throw new Error(`base config ${basePath} is missing or invalid`);
-  const next = JSON.stringify(mergeGatewayConfig(base, readJson(fragmentPath)), null, 2) + '\n';
+  const operator = operatorPath ? readJson(operatorPath) : undefined;
+  if (operatorPath && !operator) throw new Error(`operator config ${operatorPath} is missing or invalid`);
+  const next = JSON.stringify(mergeGatewayConfig(base, readJson(fragmentPath), operator), null, 2) + '\n';
   const current = existsSync(configPath) ? readFileSync(configPath, 'utf8') : undefined;
   if (current === next) return false;
   const tmp = `${configPath}.${process.pid}.tmp`;

@@ -20,6 +20,32 @@ describe('gateway config merge', () => {
     expect(merged.skills.load.extraDirs).toEqual(['/workspace/agents/engineer/skills']);
   });
 
+  it('layers the operator overlay over the base and under the runtime roster', () => {
+    const operator = {
+      models: { providers: { local: { baseUrl: 'http://127.0.0.1:9/v1', api: 'openai-completions', models: [] } } },
+      gateway: { bind: 'loopback' },
+      agents: { defaults: { model: { primary: 'local/m' } }, entries: { stray: { name: 'Stray', workspace: '/tmp/x' } } },
+    };
+    const fragment = { agents: { defaults: { skipBootstrap: true }, entries: { qa: { name: 'Quinn', workspace: '/workspace/agents/qa' } } } };
+    const merged = mergeGatewayConfig(base, fragment, operator) as {
+      gateway: { bind: string; auth: unknown; http: unknown };
+      models: unknown;
+      agents: { ownership: string; defaults: Record<string, unknown>; entries: Record<string, unknown> };
+    };
+    expect(merged.gateway.bind).toBe('loopback');
+    expect(merged.gateway.auth).toEqual({ mode: 'token', token: '${OPENCLAW_GATEWAY_TOKEN}' });
+    expect(merged.gateway.http).toEqual({ endpoints: { responses: { enabled: true } } });
+    expect(merged.models).toEqual(operator.models);
+    expect(merged.agents.ownership).toBe('explicit');
+    expect(merged.agents.defaults).toEqual({ skipBootstrap: true, heartbeat: { every: '0m' }, model: { primary: 'local/m' } });
+    // The roster is the runtime's alone.
+    expect(Object.keys(merged.agents.entries)).toEqual(['qa']);
+  });
+
+  it('disables OpenClaw’s own heartbeats: the runtime drives them (and validation has no ownerless-heartbeat warning)', () => {
+    expect((base.agents as { defaults: { heartbeat: unknown } }).defaults.heartbeat).toEqual({ every: '0m' });
+  });
+
   it('keeps the base roster until the runtime has written one', () => {
     expect(mergeGatewayConfig(base, undefined)).toEqual(base);
   });
