@@ -26,8 +26,10 @@ let tsc;
 try {
   tsc = createRequire(path.join(ROOT, 'package.json')).resolve('typescript/bin/tsc');
 } catch {
-  if (ifStale && existsSync(BUILD_INFO)) {
-    // A production install without devDependencies: keep the shipped build.
+  if (ifStale) {
+    // An install without devDependencies: keep the shipped build, or run the sources
+    // (bin/mc-runtime.js falls back to them when dist/ is missing or stale).
+    if (!existsSync(BUILD_INFO)) console.error('build-dist: typescript is not installed; the runtime runs from its TypeScript sources');
     process.exit(0);
   }
   console.error('build-dist: typescript is not installed (it is a devDependency: run `npm ci` first)');

@@ -13,7 +13,7 @@ export const ROOT = path.resolve(import.meta.dirname, '..');
 export const DIST = path.join(ROOT, 'dist');
 export const BUILD_INFO = path.join(DIST, 'build-info.json');
 const SOURCE_DIRS = ['core', 'plugins', 'sdk'];
-const SOURCE_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json'];
+const SOURCE_FILES = ['tsconfig.json', 'tsconfig.build.json'];
 
 function walk(dir, out) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
