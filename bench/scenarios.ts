@@ -4,7 +4,7 @@
  * process and measures it from outside.
  */
 import { createWorld, type World } from './lib/world.ts';
-import { cliMs, firstOk, startRuntime, type RunMode, type RuntimeProcess } from './lib/runtime-process.ts';
+import { cliRun, firstOk, startRuntime, type RunMode, type RuntimeProcess } from './lib/runtime-process.ts';
 import { idealMakespanMs, median, percentile, slope } from './lib/stats.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -131,9 +131,10 @@ export async function backlog(mode: RunMode, total: number): Promise<{ notificat
 }
 
 /** Start → first /livez 200, and idle RSS 5 s after start (median of `runs`). */
-export async function startup(mode: RunMode, runs: number): Promise<{ livezMs: number; livezMsRuns: number[]; idleRssMiB: number }> {
+export async function startup(mode: RunMode, runs: number): Promise<{ livezMs: number; livezMsRuns: number[]; livezCpuMs: number; idleRssMiB: number }> {
   const world = await createWorld({ agents: 3, delayMs: () => 50 });
   const livez: number[] = [];
+  const cpu: number[] = [];
   const rss: number[] = [];
   try {
     for (let i = 0; i < runs; i++) {
@@ -141,6 +142,7 @@ export async function startup(mode: RunMode, runs: number): Promise<{ livezMs: n
       const rt = startRuntime(world.env({ HEALTH_PORT: String(port) }), mode);
       try {
         livez.push(await firstOk(`http://127.0.0.1:${port}/livez`, rt.startedAt));
+        cpu.push(rt.cpuMs());
         await rt.waitFor(/"msg":"runtime started"/);
         await sleep(5000);
         rss.push(rt.rssMiB());
@@ -151,19 +153,19 @@ export async function startup(mode: RunMode, runs: number): Promise<{ livezMs: n
   } finally {
     await world.close();
   }
-  return { livezMs: median(livez), livezMsRuns: livez.map(Math.round), idleRssMiB: median(rss) };
+  return { livezMs: median(livez), livezMsRuns: livez.map(Math.round), livezCpuMs: median(cpu), idleRssMiB: median(rss) };
 }
 
 /** Wall time of operator commands, spawn to exit (median of `runs`). */
-export async function cli(mode: RunMode, runs: number): Promise<Record<string, number>> {
+export async function cli(mode: RunMode, runs: number): Promise<Record<string, { wallMs: number; cpuMs: number }>> {
   const world = await createWorld({ agents: 3, delayMs: () => 50 });
   try {
     const local = { RUNTIME_DATA_DIR: world.dir };
-    cliMs(['local', 'seed'], local, mode);
-    const out: Record<string, number> = {};
+    cliRun(['local', 'seed'], local, mode);
+    const out: Record<string, { wallMs: number; cpuMs: number }> = {};
     for (const args of [['version'], ['local', 'tasks'], ['deliveries', 'stats'], ['check-config']]) {
-      const times = Array.from({ length: runs }, () => cliMs(args, local, mode));
-      out[args.join(' ')] = median(times);
+      const samples = Array.from({ length: runs }, () => cliRun(args, local, mode));
+      out[args.join(' ')] = { wallMs: median(samples.map((x) => x.wallMs)), cpuMs: median(samples.map((x) => x.cpuMs)) };
     }
     return out;
   } finally {

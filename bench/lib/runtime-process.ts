@@ -69,7 +69,7 @@ export function startRuntime(env: Record<string, string>, mode: RunMode, nodeArg
       if (!w) watched.push((w = { re, n: 0 }));
       return w.n;
     },
-    waitFor(re, timeoutMs = 60_000) {
+    waitFor(re, timeoutMs = 180_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}; output:\n${tail.slice(-4000)}`)), timeoutMs);
         const check = () => {
@@ -95,7 +95,7 @@ export function startRuntime(env: Record<string, string>, mode: RunMode, nodeArg
 }
 
 /** Polls `url` until it answers 200; returns ms since `since`. */
-export async function firstOk(url: string, since: number, timeoutMs = 30_000): Promise<number> {
+export async function firstOk(url: string, since: number, timeoutMs = 180_000): Promise<number> {
   for (;;) {
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(500) });
@@ -109,11 +109,27 @@ export async function firstOk(url: string, since: number, timeoutMs = 30_000): P
   }
 }
 
-/** Wall time of one CLI command (spawn to exit), in ms. */
-export function cliMs(args: string[], env: Record<string, string>, mode: RunMode): number {
+/**
+ * One CLI command, spawn to exit: wall time and the CPU (user+sys) the process
+ * used, in ms. CPU is what a shared, noisy machine distorts least. bash's
+ * `times` reports the children's CPU after the command.
+ */
+export function cliRun(args: string[], env: Record<string, string>, mode: RunMode): { wallMs: number; cpuMs: number } {
   const t0 = performance.now();
-  const r = spawnSync(NODE, [BIN, ...args], { cwd: REPO_ROOT, env: { ...childEnv(env), ...modeEnv(mode) }, encoding: 'utf8', timeout: 60_000 });
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`mc-runtime ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
-  return ms;
+  const quoted = [NODE, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const r = spawnSync('bash', ['-c', `${quoted} >/dev/null 2>/tmp/.mc-bench-cli-err-$$ || { cat /tmp/.mc-bench-cli-err-$$ >&2; exit 1; }; rm -f /tmp/.mc-bench-cli-err-$$; times`], {
+    cwd: REPO_ROOT,
+    env: { ...childEnv(env), ...modeEnv(mode) },
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  const wallMs = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`mc-runtime ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  // `times`: line 2 is the children's "XmY.YYYs XmY.YYYs" (user, sys).
+  const secs = (t: string) => {
+    const m = /(\d+)m([\d.]+)s/.exec(t);
+    return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+  };
+  const [user, sys] = (r.stdout.trim().split('\n')[1] ?? '').split(/\s+/).map(secs);
+  return { wallMs, cpuMs: (user + sys) * 1000 };
 }
