@@ -14,6 +14,9 @@ import { loadConfig, ConfigError } from './config/index.ts';
 import { definePlugin, PLUGIN_SDK_VERSION } from './plugin.ts';
 import Type from 'typebox';
 
+/** The CLI as a child process; a generous kill guard for a loaded machine (not a timing assertion). */
+const cli = (args: string[]) => runCli(args, { timeoutMs: 120_000 });
+
 const PLUGIN_TS = pathToFileURL(path.resolve(import.meta.dirname, 'plugin.ts')).href;
 
 /** A plugin module in `dir` stating `sdk` (undefined: states none). */
@@ -32,7 +35,7 @@ export default definePlugin({
   );
 }
 
-describe('plugin SDK compatibility', () => {
+describe('plugin SDK compatibility', { timeout: 240_000 }, () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'mc-sdk-range-'));
@@ -65,11 +68,11 @@ describe('plugin SDK compatibility', () => {
   });
 
   it('mc-runtime start refuses before any plugin registers or starts; check-config reports the same', async () => {
-    const start = await runCli(['start', '--config', path.join(dir, 'incompatible.json')]);
+    const start = await cli(['start', '--config', path.join(dir, 'incompatible.json')]);
     expect(start.code).not.toBe(0);
     expect(start.stderr + start.stdout).toContain(`plugin "old-plugin" (./old.ts) was built for plugin SDK ^0.4.0, but this runtime provides plugin SDK ${PLUGIN_SDK_VERSION}`);
     expect(start.stdout + start.stderr).not.toMatch(/registered current-plugin|started current-plugin|runtime started/);
-    const check = await runCli(['check-config', '--config', path.join(dir, 'incompatible.json')]);
+    const check = await cli(['check-config', '--config', path.join(dir, 'incompatible.json')]);
     expect(check.code).toBe(1);
     expect(check.stderr).toContain('incompatible.json:/plugins/1/use (./old.ts): plugin "old-plugin" (./old.ts) was built for plugin SDK ^0.4.0');
   });
@@ -81,7 +84,7 @@ describe('plugin SDK compatibility', () => {
   });
 });
 
-describe('plugin source of an installed package', () => {
+describe('plugin source of an installed package', { timeout: 240_000 }, () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'mc-plugin-pkg-'));
@@ -98,17 +101,17 @@ describe('plugin source of an installed package', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('mc-runtime plugins shows it as package name@version', async () => {
-    const json = await runCli(['plugins', '--config', path.join(dir, 'runtime.json'), '--json']);
+    const json = await cli(['plugins', '--config', path.join(dir, 'runtime.json'), '--json']);
     expect(json.code).toBe(0);
     expect((JSON.parse(json.stdout) as { plugins: unknown[] }).plugins).toEqual([
       expect.objectContaining({ id: 'audit', source: 'package', specifier: '@acme/mc-audit', package: '@acme/mc-audit@2.3.4', sdk: '^1.0.0' }),
     ]);
-    const text = await runCli(['plugins', '--config', path.join(dir, 'runtime.json')]);
+    const text = await cli(['plugins', '--config', path.join(dir, 'runtime.json')]);
     expect(text.stdout).toContain('1. audit@2.3.4  [package @acme/mc-audit@2.3.4]');
   });
 });
 
-describe('the plugin SDK entry from a plugin outside node_modules', () => {
+describe('the plugin SDK entry from a plugin outside node_modules', { timeout: 240_000 }, () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'mc-sdk-entry-'));
@@ -118,7 +121,7 @@ describe('the plugin SDK entry from a plugin outside node_modules', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('resolves mission-control-runtime/plugin-sdk to the loading runtime (the sample package by path, runtime on sources)', async () => {
-    const r = await runCli(['plugins', '--config', path.join(dir, 'runtime.json'), '--json']);
+    const r = await cli(['plugins', '--config', path.join(dir, 'runtime.json'), '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { plugins: unknown[] }).plugins).toContainEqual(

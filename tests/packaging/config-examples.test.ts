@@ -13,7 +13,7 @@ const EXAMPLES = path.join('config', 'examples');
 const CONVEX_ENV = { ACCOUNT_ID: 'acc_1', CONVEX_URL: 'https://example.convex.cloud', SERVICE_TOKEN: 'mc_service_acc_1_secret' };
 
 async function checkedPlugins(file: string, env: Record<string, string> = {}): Promise<string[]> {
-  const r = await runCli(['check-config', '--config', path.join(EXAMPLES, file)], { env });
+  const r = await runCli(['check-config', '--config', path.join(EXAMPLES, file)], { env, timeoutMs: 120_000 });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const m = /: OK \(\d+ plugins: ([^)]*)\)/.exec(r.stdout);
@@ -21,7 +21,7 @@ async function checkedPlugins(file: string, env: Record<string, string> = {}): P
   return m![1].split(', ');
 }
 
-describe('config/examples', () => {
+describe('config/examples', { timeout: 240_000 }, () => {
   it('delivery-only.json delivers notifications and never runs heartbeats', async () => {
     for (const [env, backend] of [[{}, 'backend-local'], [CONVEX_ENV, 'backend-convex']] as const) {
       const plugins = await checkedPlugins('delivery-only.json', env);
@@ -38,7 +38,7 @@ describe('config/examples', () => {
   });
 
   it('with-custom-tool.json is the default set plus the package, and says where the package is missing', async () => {
-    const r = await runCli(['check-config', '--config', path.join(EXAMPLES, 'with-custom-tool.json')]);
+    const r = await runCli(['check-config', '--config', path.join(EXAMPLES, 'with-custom-tool.json')], { timeoutMs: 120_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('with-custom-tool.json:/plugins/14/use (mc-plugin-word-count): "mc-plugin-word-count" is not a built-in plugin');
   });
