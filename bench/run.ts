@@ -1,161 +1,96 @@
 /**
- * Benchmarks (`npm run bench`). Prints figures; asserts nothing. Reproducible:
- * fixed sizes, loopback only, temp files. Rerun a few times on a quiet machine
- * and compare medians; the shared CI machines are noisy.
+ * `npm run bench`: the runtime as a real process (`mc-runtime start` with
+ * config/default.json, logging at info) against the Convex wire server
+ * (tests/support, so backend calls are real HTTP and counted) and the scripted
+ * gateway. Prints a table and one JSON line. Asserts nothing; see
+ * docs/performance.md for the figures of one machine and how to read them.
  *
- *   1. hook dispatch through the kernel's isolation interceptor
- *   2. tool executor calls against the embedded backend
- *   3. end-to-end delivery throughput and latency (embedded backend + scripted gateway)
+ * Knobs (environment): BENCH_ONLY=burst,slow,backlog,startup,cli,pickup
+ * BENCH_BACKLOG (10000) BENCH_PICKUP_N (10) BENCH_IDLE_AFTER_S (0; 600 for the
+ * "after 10 idle minutes" figure) BENCH_IDLE_S (60) BENCH_RUNS (3)
+ * BENCH_MODE=compiled|sources (default: compiled when dist/ is fresh, as `npm start` runs).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import Type from 'typebox';
-import { definePlugin } from '../core/plugin.ts';
-import { createToolExecutor } from '../core/tools/executor.ts';
-import { capabilitiesForAgent } from '../core/tools/capabilities.ts';
-import { BackendService } from '../core/services.ts';
-import { createTestKernel } from '../tests/support/test-kernel.ts';
-import { startScriptedGateway } from '../tests/support/scripted-gateway.ts';
-import { openLocalBackend } from '../plugins/backend-local/index.ts';
-import { seedDemoAccount } from '../plugins/backend-local/seed.ts';
-import { createAgent, userCreateTask, withAccount } from '../plugins/backend-local/admin.ts';
+import os from 'node:os';
+import { distIsFresh } from '../scripts/dist-freshness.mjs';
+import type { RunMode } from './lib/runtime-process.ts';
+import { backlog, burst, cli, pickup, startup } from './scenarios.ts';
 
-function report(name: string, figures: Record<string, string | number>): void {
-  console.log(`${name.padEnd(34)} ${Object.entries(figures).map(([k, v]) => `${k}=${v}`).join('  ')}`);
+const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+const want = (name: string) => !only || only.has(name);
+const mode: RunMode = (process.env.BENCH_MODE as RunMode | undefined) ?? (distIsFresh() ? 'compiled' : 'sources');
+const otherMode: RunMode = mode === 'compiled' ? 'sources' : 'compiled';
+const runs = num('BENCH_RUNS', 3);
+
+const figures: Record<string, unknown> = {
+  node: process.version,
+  cpus: os.cpus().length,
+  loadavg: os.loadavg().map((l) => Number(l.toFixed(2))),
+  mode,
+  at: new Date().toISOString(),
+};
+const rows: Array<[string, string, string]> = [];
+const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
+const row = (figure: string, value: string, target = '') => {
+  rows.push([figure, value, target]);
+  console.error(`  ${figure}: ${value}`);
+};
+
+if (want('burst')) {
+  console.error('burst: 20 agents x 10 assignments, gateway 200 ms');
+  const b = await burst(mode, { agents: 20, perAgent: 10, delayMs: () => 200 });
+  figures.burst = b;
+  row('throughput, gateway 200 ms', `${fmt(b.perS)}/s (${fmt(b.ofIdeal, 2)} of ideal ${fmt(b.idealPerS)}/s)`, '>= 0.8 of ideal');
+  row('runtime CPU per delivered notification', `${fmt(b.cpuMsPerNotification, 2)} ms (${b.deliveredAll} delivered: assignments + orchestrator thread updates)`, '<= 3 ms');
+  row('backend calls per notification', `${fmt(b.backendCallsPerNotification, 2)} (${b.listPolls} list polls for ${b.deliveredAll})`, '<= 5.1');
+  row('bench process (backend + gateway) CPU share', fmt(b.benchCpuShare, 2));
+  row('idle / peak RSS (burst of 200)', `${fmt(b.idleRssMiB, 0)} / ${fmt(b.peakRssMiB, 0)} MiB`, '<= 80 / 120 MiB');
 }
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+if (want('slow')) {
+  console.error('slow: 20 agents x 10 assignments, 2 agents take 2 s');
+  const s = await burst(mode, { agents: 20, perAgent: 10, delayMs: (slug) => (slug === 'worker-0' || slug === 'worker-1' ? 2000 : 200) });
+  figures.slow = s;
+  row('throughput, 2 of 20 agents take 2 s', `${fmt(s.perS)}/s (${fmt(s.ofIdeal, 2)} of ideal ${fmt(s.idealPerS)}/s)`, '>= 0.8 of ideal');
 }
-
-async function benchHooks(): Promise<void> {
-  const taps = 5;
-  const plugins = Array.from({ length: taps }, (_, i) =>
-    definePlugin({ id: `observer-${i}`, version: '1', configSchema: Type.Object({}), register(api) { api.hooks.onDelivered.tap(() => undefined); api.hooks.onNotification.tap(() => undefined); } }),
-  );
-  const { kernel } = await createTestKernel({ plugins: plugins.map((plugin) => ({ plugin })), logLevel: 'warn' });
-  await kernel.start();
-  const event = { notificationId: 'n', notificationType: 'assignment', outcome: 'delivered' as const, posted: true, attempt: 1, durationMs: 1, toolCalls: 0 };
-  for (const [name, fire] of [
-    ['onDelivered (parallel, 5 taps)', () => kernel.hooks.onDelivered.promise(event)],
-    ['onNotification (bail, 5 taps)', () => kernel.hooks.onNotification.promise({ notification: {} as never, context: {} as never })],
-  ] as const) {
-    const n = 20_000;
-    for (let i = 0; i < 1000; i++) await fire();
-    const start = performance.now();
-    for (let i = 0; i < n; i++) await fire();
-    const ms = performance.now() - start;
-    report(`hook ${name}`, { calls: n, 'µs/call': ((ms * 1000) / n).toFixed(1), 'calls/s': Math.round(n / (ms / 1000)) });
+if (want('backlog')) {
+  const n = num('BENCH_BACKLOG', 10_000);
+  console.error(`backlog: ${n} notifications waiting at start, gateway 0 ms`);
+  const b = await backlog(mode, n);
+  figures.backlog = b;
+  row(`${b.notifications}-notification backlog drain`, `${fmt(b.wallS)} s, RSS slope ${fmt(b.slopeMiBPer1k, 2)} MiB per 1000 (start ${fmt(b.startRssMiB, 0)}, end ${fmt(b.endRssMiB, 0)}, peak ${fmt(b.peakRssMiB, 0)} MiB)`, 'flat');
+}
+if (want('startup')) {
+  for (const m of [mode, otherMode]) {
+    if (m === 'compiled' && !distIsFresh()) continue;
+    console.error(`startup (${m}): ${runs} runs`);
+    const s = await startup(m, runs);
+    figures[`startup_${m}`] = s;
+    row(`start -> /livez 200 (${m})`, `${fmt(s.livezMs, 0)} ms wall, ${fmt(s.livezCpuMs, 0)} ms CPU (runs ${s.livezMsRuns.join(', ')})`, '<= 300 ms');
+    row(`idle RSS 5 s after start (${m})`, `${fmt(s.idleRssMiB, 0)} MiB`, '<= 80 MiB');
   }
-  await kernel.stop();
 }
-
-async function benchTools(): Promise<void> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'mc-bench-'));
-  const dbPath = path.join(dir, 'mc.sqlite');
-  const seeding = openLocalBackend(dbPath);
-  const seed = seedDemoAccount(seeding.db);
-  const taskId = withAccount(seeding.db, seed.accountId, 'write', (ctx) => userCreateTask(ctx, seed.userId, { title: 'Bench task', assignedAgentIds: [seed.agents.engineer] }));
-  seeding.close();
-  const { kernel } = await createTestKernel({ logLevel: 'warn', plugins: [{ use: 'backend-local', options: { path: dbPath } }, { use: 'tools-task' }], runtime: { dataDir: dir } });
-  await kernel.start();
-  const backend = kernel.services.get(BackendService)!;
-  const executor = createToolExecutor({ tools: kernel.tools, hooks: { beforeToolCall: { call: async (e) => e, tap() {} }, afterToolCall: { call: async () => undefined, tap() {} } }, backend, logger: kernel.logger });
-  const agents = await backend.listAgents();
-  const engineer = agents.find((a) => a.slug === 'engineer')!;
-  const ctx = {
-    subject: { agentId: engineer._id, agentSlug: 'engineer', taskId, via: 'gateway' as const },
-    capabilities: capabilitiesForAgent(engineer, seed.agents.orion, { status: 'assigned' }),
-  };
-  const n = 2000;
-  const durations: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    const r = await executor.execute(ctx, 'task_load', JSON.stringify({ taskId, messageLimit: 10 }));
-    durations.push(performance.now() - t0);
-    if (r.outcome !== 'ok') throw new Error(`task_load failed: ${JSON.stringify(r.result)}`);
+if (want('cli')) {
+  for (const m of [mode, otherMode]) {
+    if (m === 'compiled' && !distIsFresh()) continue;
+    console.error(`cli (${m}): ${runs} runs each`);
+    const c = await cli(m, runs);
+    figures[`cli_${m}`] = c;
+    for (const [cmd, t] of Object.entries(c)) row(`mc-runtime ${cmd} (${m})`, `${fmt(t.wallMs, 0)} ms wall, ${fmt(t.cpuMs, 0)} ms CPU`, cmd === 'local tasks' || cmd === 'deliveries stats' ? '<= 300 ms' : '');
   }
-  durations.sort((a, b) => a - b);
-  const total = durations.reduce((a, b) => a + b, 0);
-  report('tool task_load (embedded backend)', { calls: n, 'calls/s': Math.round(n / (total / 1000)), 'p50 ms': percentile(durations, 50).toFixed(2), 'p99 ms': percentile(durations, 99).toFixed(2) });
-  await kernel.stop();
+}
+if (want('pickup')) {
+  const n = num('BENCH_PICKUP_N', 10);
+  const idle = { afterS: num('BENCH_IDLE_AFTER_S', 0), windowS: num('BENCH_IDLE_S', 60) };
+  console.error(`pickup: ${n} assignments every 2-4 s (default config), then idle calls over ${idle.windowS} s from ${idle.afterS} s after the last`);
+  const p = await pickup(mode, n, idle);
+  figures.pickup = p;
+  row('pickup (creation -> first gateway request)', `p50 ${fmt(p.p50Ms / 1000, 2)} s, p90 ${fmt(p.p90Ms / 1000, 2)} s (${p.samples})`, 'p50 <= 1 s');
+  row(`backend calls/s idle (${p.idleWindowS} s window, ${p.idleAfterS} s after the last delivery)`, fmt(p.idleCallsPerS, 3), '<= 0.1 after 10 idle min');
 }
 
-async function benchDelivery(): Promise<void> {
-  const agentsCount = 20;
-  const perAgent = 10;
-  const dir = mkdtempSync(path.join(tmpdir(), 'mc-bench-'));
-  const dbPath = path.join(dir, 'mc.sqlite');
-  const seeding = openLocalBackend(dbPath);
-  const seed = seedDemoAccount(seeding.db);
-  const slugs = withAccount(seeding.db, seed.accountId, 'write', (ctx) =>
-    Array.from({ length: agentsCount }, (_, i) => {
-      const slug = `worker-${i}`;
-      createAgent(ctx, { name: `Worker ${i}`, slug, role: 'Engineer' });
-      return slug;
-    }),
-  );
-  seeding.close();
-  const gateway = await startScriptedGateway({ agents: ['orion', 'engineer', 'qa', ...slugs] });
-  gateway.setDefault({ text: 'NOTHING_TO_ADD' });
-  for (const slug of slugs) gateway.script(slug, Array.from({ length: perAgent }, () => ({ text: `${slug} acknowledges.`, delayMs: 20 })));
-  const { kernel } = await createTestKernel({
-    logLevel: 'warn',
-    runtime: { dataDir: dir },
-    plugins: [
-      { use: 'backend-local', options: { path: dbPath } },
-      { use: 'gateway-openclaw', options: { url: gateway.url } },
-      { use: 'delivery-policy' },
-      { use: 'tools-task' },
-      { use: 'delivery', options: { intervalMs: 1000, maxConcurrentSessions: 10, listLimit: 100 } },
-    ],
-  });
-  const backend = openLocalBackend(dbPath);
-  const ids = withAccount(backend.db, seed.accountId, 'read', (ctx) => ctx.db.all<{ id: string; slug: string }>('SELECT id, slug FROM agents WHERE account_id = $a', { a: ctx.accountId }));
-  const created: number[] = [];
-  withAccount(backend.db, seed.accountId, 'write', (ctx) => {
-    for (let round = 0; round < perAgent; round++) {
-      for (const slug of slugs) {
-        userCreateTask(ctx, seed.userId, { title: `Task ${round} for ${slug}`, assignedAgentIds: [ids.find((a) => a.slug === slug)!.id] });
-        created.push(Date.now());
-      }
-    }
-  });
-  backend.close();
-  const start = performance.now();
-  await kernel.start();
-  const port = kernel.services.get(BackendService)!;
-  const total = agentsCount * perAgent;
-  const latencies: number[] = [];
-  const seen = new Set<string>();
-  kernel.hooks.onDelivered.tap({ name: 'bench' }, (e) => {
-    if (e.outcome === 'delivered' && !seen.has(e.notificationId)) {
-      seen.add(e.notificationId);
-      latencies.push(e.durationMs);
-    }
-  });
-  while (seen.size < total) {
-    await new Promise((r) => setTimeout(r, 50));
-    if (performance.now() - start > 120_000) throw new Error(`only ${seen.size}/${total} delivered in 120 s`);
-  }
-  const seconds = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  report('delivery end to end', {
-    notifications: total,
-    sessions: agentsCount,
-    'wall s': seconds.toFixed(2),
-    'per s': (total / seconds).toFixed(1),
-    'run p50 ms': percentile(latencies, 50),
-    'run p95 ms': percentile(latencies, 95),
-    'gateway delay ms': 20,
-  });
-  await port.listUndeliveredNotifications({ limit: 1 });
-  await kernel.stop();
-  await gateway.close();
-}
-
-console.log(`node ${process.version}, ${new Date().toISOString()}`);
-await benchHooks();
-await benchTools();
-await benchDelivery();
+const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
+console.log(`\nMission Control runtime bench — node ${process.version}, ${os.cpus().length} cpus, load ${figures.loadavg as number[]}, runtime ${mode}`);
+console.log(`${'figure'.padEnd(w[0])} | ${'measured'.padEnd(w[1])} | target`);
+console.log(`${'-'.repeat(w[0])}-|-${'-'.repeat(w[1])}-|-------`);
+for (const [f, v, t] of rows) console.log(`${f.padEnd(w[0])} | ${v.padEnd(w[1])} | ${t}`);
+console.log(JSON.stringify(figures));

@@ -1,7 +1,14 @@
 #!/usr/bin/env node
 // Entry point of the `mc-runtime` command. Plain JavaScript so that an older
-// Node prints a clear message instead of a syntax error; the runtime itself is
-// TypeScript run by Node 24's type stripping.
+// Node prints a clear message instead of a syntax error.
+//
+// What runs: an installed package ships only the compiled tree (dist/, built
+// by scripts/build-dist.mjs when the package is packed), so it runs that. A
+// checkout runs the compiled tree when it was built from the sources as they
+// are now, else the TypeScript sources by Node 24's type stripping.
+// MC_RUNTIME_FROM_SOURCE=1 forces the sources (the tests set it).
+import { existsSync } from 'node:fs';
+
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 24 || (major === 24 && minor < 16)) {
   console.error(
@@ -10,7 +17,17 @@ if (major < 24 || (major === 24 && minor < 16)) {
   );
   process.exit(1);
 }
-const { main } = await import('../core/cli/main.ts');
+
+async function entry() {
+  const source = new URL('../core/cli/main.ts', import.meta.url);
+  const compiled = new URL('../dist/core/cli/main.js', import.meta.url);
+  if (!existsSync(source)) return compiled;
+  if (process.env.MC_RUNTIME_FROM_SOURCE === '1' || !existsSync(compiled)) return source;
+  const { distIsFresh } = await import('../scripts/dist-freshness.mjs');
+  return distIsFresh() ? compiled : source;
+}
+
+const { main } = await import((await entry()).href);
 // Exit explicitly: open sockets or timers of a plugin that failed to stop must not keep the
 // process alive after shutdown (or after a second signal). pino flushes on exit.
 process.exit(await main(process.argv.slice(2)));

@@ -35,6 +35,10 @@ export interface PluginReport {
   version: string;
   source: string;
   specifier: string;
+  /** `name@version` of the npm package, for `source: 'package'`. */
+  package?: string;
+  /** Plugin SDK range the plugin was built for, when it states one. */
+  sdk?: string;
   state: PluginState;
   required: boolean;
   error?: string;
@@ -243,6 +247,8 @@ export class Kernel {
       version: r.plugin.definition.version,
       source: r.plugin.source,
       specifier: r.plugin.specifier,
+      package: r.plugin.package,
+      sdk: r.plugin.definition.sdk,
       state: r.state,
       required: r.plugin.onBootFailure === 'abort',
       error: r.error,

@@ -2,14 +2,41 @@
  * Resolves the plugins a config names — built-in ids, paths relative to the
  * config file, or npm package names — and orders them by declared dependencies.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire, registerHooks } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isPluginDefinition, type AnyPluginDefinition } from './plugin.ts';
+import satisfies from 'semver/functions/satisfies.js';
+import { isPluginDefinition, PLUGIN_SDK_VERSION, type AnyPluginDefinition } from './plugin.ts';
 import type { ConfigIssue } from './config/issues.ts';
 
 const PLUGINS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'plugins');
+/** Built-in plugins are `index.ts` in the sources and `index.js` in the compiled tree (dist/). */
+const BUILTIN_ENTRY = import.meta.url.endsWith('.ts') ? 'index.ts' : 'index.js';
+
+/** The public SDK entry plugins import, and this runtime's own copy of it. */
+export const PLUGIN_SDK_SPECIFIER = 'mission-control-runtime/plugin-sdk';
+const OWN_SDK = new URL(import.meta.url.endsWith('.ts') ? '../sdk/plugin-sdk.ts' : '../sdk/plugin-sdk.js', import.meta.url);
+let sdkHookInstalled = false;
+
+/**
+ * Makes `import … from 'mission-control-runtime/plugin-sdk'` in any plugin
+ * module resolve to the SDK of the runtime that loads it — wherever the plugin
+ * is installed (next to the config, in the image's node_modules, a path in a
+ * checkout) and whether this runtime runs compiled or from sources. So a
+ * plugin always shares this runtime's definePlugin, typebox and SDK version,
+ * never a second copy (OpenClaw aliases `openclaw/plugin-sdk` the same way).
+ */
+function installSdkResolution(): void {
+  if (sdkHookInstalled || !existsSync(OWN_SDK)) return;
+  sdkHookInstalled = true;
+  registerHooks({
+    resolve(specifier, context, nextResolve) {
+      if (specifier === PLUGIN_SDK_SPECIFIER) return { url: OWN_SDK.href, shortCircuit: true };
+      return nextResolve(specifier, context);
+    },
+  });
+}
 
 export type PluginSourceKind = 'builtin' | 'path' | 'package';
 
@@ -18,12 +45,14 @@ export interface LoadedPlugin {
   source: PluginSourceKind;
   /** What the config said (`use`). */
   specifier: string;
+  /** For `package` plugins: the installed package as `name@version` (from its package.json). */
+  package?: string;
 }
 
 export function builtinPluginIds(): string[] {
   if (!existsSync(PLUGINS_DIR)) return [];
   return readdirSync(PLUGINS_DIR)
-    .filter((d) => existsSync(path.join(PLUGINS_DIR, d, 'index.ts')))
+    .filter((d) => existsSync(path.join(PLUGINS_DIR, d, BUILTIN_ENTRY)))
     .sort();
 }
 
@@ -52,8 +81,8 @@ export async function loadPlugin(
     }
     url = pathToFileURL(file).href;
     source = 'path';
-  } else if (/^[a-z][a-z0-9-]*$/.test(use) && existsSync(path.join(PLUGINS_DIR, use, 'index.ts'))) {
-    url = pathToFileURL(path.join(PLUGINS_DIR, use, 'index.ts')).href;
+  } else if (/^[a-z][a-z0-9-]*$/.test(use) && existsSync(path.join(PLUGINS_DIR, use, BUILTIN_ENTRY))) {
+    url = pathToFileURL(path.join(PLUGINS_DIR, use, BUILTIN_ENTRY)).href;
     source = 'builtin';
   } else {
     source = 'package';
@@ -72,6 +101,7 @@ export async function loadPlugin(
     }
   }
   let exported: unknown;
+  installSdkResolution();
   try {
     exported = await importDefinition(url);
   } catch (err) {
@@ -82,7 +112,50 @@ export async function loadPlugin(
     report(`module "${use}" does not export a plugin (export default definePlugin({...}))`);
     return undefined;
   }
-  return { definition: exported, source, specifier: use };
+  const pkg = source === 'package' ? installedPackage(use, fileURLToPath(url)) : undefined;
+  const incompatible = sdkIncompatibility(exported, pkg ?? use);
+  if (incompatible) {
+    report(incompatible);
+    return undefined;
+  }
+  return { definition: exported, source, specifier: use, ...(pkg ? { package: pkg } : {}) };
+}
+
+/**
+ * Why a plugin cannot run on this runtime's plugin SDK, or undefined when it
+ * can (or states no range). Checked at load time, so an incompatible plugin
+ * stops the config before any plugin registers or starts.
+ */
+export function sdkIncompatibility(definition: AnyPluginDefinition, from: string): string | undefined {
+  const range = definition.sdk;
+  if (range === undefined || satisfies(PLUGIN_SDK_VERSION, range)) return undefined;
+  return (
+    `plugin "${definition.id}" (${from}) was built for plugin SDK ${range}, ` +
+    `but this runtime provides plugin SDK ${PLUGIN_SDK_VERSION}: install a version of the plugin built for SDK ${PLUGIN_SDK_VERSION}`
+  );
+}
+
+/** Package name of a bare specifier: `pkg/sub` → `pkg`, `@scope/pkg/sub` → `@scope/pkg`. */
+function packageName(use: string): string {
+  const parts = use.split('/');
+  return use.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+/** `name@version` of the installed package a plugin module belongs to (nearest package.json with that name). */
+function installedPackage(use: string, file: string): string {
+  const name = packageName(use);
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        const json = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+        if (json.name === name) return `${name}@${json.version ?? 'unknown'}`;
+      } catch {
+        // An unreadable manifest on the way up: keep looking.
+      }
+    }
+    if (path.dirname(dir) === dir) return name;
+  }
 }
 
 export interface OrderInput {

@@ -3,6 +3,7 @@
  * schema, env bindings) plus a `register(api, options)` function.
  */
 import type { Static, TSchema } from 'typebox';
+import validRange from 'semver/ranges/valid.js';
 import type { Logger } from 'pino';
 import type { HookFacades } from './hook-facade.ts';
 import type { ServiceRef } from './services.ts';
@@ -11,6 +12,15 @@ import type { HealthApi } from './health.ts';
 import type { ToolRegistry } from './tools/registry.ts';
 import type { Clock } from './clock.ts';
 import type { Kernel, KernelState, PluginReport } from './kernel.ts';
+
+/**
+ * Version of the plugin SDK (`mission-control-runtime/plugin-sdk`) this runtime
+ * provides. Semver, independent of the runtime's own version: a minor adds to
+ * the SDK, a major removes or changes something a plugin may use. A plugin
+ * states the range it was built for in `sdk`; the loader refuses a plugin whose
+ * range this version does not satisfy.
+ */
+export const PLUGIN_SDK_VERSION = '1.0.0';
 
 /** Result of `readiness()`: ready only when every critical check passes, every required plugin started and the kernel runs. */
 export type Readiness = Awaited<ReturnType<Kernel['readiness']>>;
@@ -101,6 +111,12 @@ export interface PluginDefinition<S extends TSchema = TSchema> {
   id: string;
   version: string;
   description?: string;
+  /**
+   * Semver range of the plugin SDK this plugin was built for (`"^1.0.0"`), like
+   * fastify-plugin's `fastify` range. Packaged plugins should set it; the loader
+   * refuses the plugin before anything starts when PLUGIN_SDK_VERSION is outside it.
+   */
+  sdk?: string;
   /** Plugin ids or service ids this plugin needs; they register and start first. */
   dependsOn?: string[];
   /** Like dependsOn, but absence is fine (ordering only). */
@@ -128,6 +144,9 @@ export function definePlugin<S extends TSchema>(definition: PluginDefinition<S>)
   }
   if (!definition.configSchema || typeof definition.configSchema !== 'object') {
     throw new Error(`plugin "${definition.id}" has no configSchema (use Type.Object({}) for none)`);
+  }
+  if (definition.sdk !== undefined && (typeof definition.sdk !== 'string' || validRange(definition.sdk) === null)) {
+    throw new Error(`plugin "${definition.id}" has an invalid sdk range ${JSON.stringify(definition.sdk)} (use a semver range such as "^1.0.0")`);
   }
   return Object.freeze({ ...definition, dependsOn: definition.dependsOn ?? [], provides: definition.provides ?? [] });
 }

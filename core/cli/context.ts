@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-export const PACKAGE_ROOT = path.resolve(import.meta.dirname, '..', '..');
+/** The package root: two levels up from the sources, three from the compiled tree (dist/core/cli). */
+export const PACKAGE_ROOT = ((up2) => (existsSync(path.join(up2, 'package.json')) ? up2 : path.dirname(up2)))(path.resolve(import.meta.dirname, '..', '..'));
 export const DEFAULT_CONFIG = path.join(PACKAGE_ROOT, 'config', 'default.json');
 
 export interface CliIo {

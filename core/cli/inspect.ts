@@ -45,7 +45,7 @@ export async function pluginsCommand(configPath: string, io: CliIo, options: { j
   }
   io.out(`Plugins of ${config.file.source}, in load order:`);
   report.forEach((p, i) => {
-    io.out(`${String(i + 1).padStart(2)}. ${p.id}@${p.version}  [${p.source}${p.source === 'builtin' ? '' : ` ${p.specifier}`}]${p.required ? '' : ' (optional)'}${p.state === 'registered' || p.state === 'stopped' ? '' : `  ${p.state}: ${p.error ?? ''}`}`);
+    io.out(`${String(i + 1).padStart(2)}. ${p.id}@${p.version}  [${p.source}${p.source === 'builtin' ? '' : ` ${p.package ?? p.specifier}`}]${p.required ? '' : ' (optional)'}${p.state === 'registered' || p.state === 'stopped' ? '' : `  ${p.state}: ${p.error ?? ''}`}`);
     if (p.dependsOn.length) io.out(`      depends on: ${p.dependsOn.join(', ')}`);
     if (p.provides.length) io.out(`      provides:   ${p.provides.join(', ')}`);
     if (p.hooks.length) io.out(`      hooks:      ${p.hooks.join(', ')}`);

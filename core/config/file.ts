@@ -22,6 +22,8 @@ export const PluginEntrySchema = Type.Object(
   {
     /** Built-in plugin id, a path relative to this file (`./…`), or an npm package name. */
     use: Type.String({ minLength: 1 }),
+    /** Free text for readers of the file (JSON has no comments); ignored. */
+    $comment: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
     options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     /** `abort` (default): a boot failure stops the runtime. `continue`: log, mark failed, go on. */
     onBootFailure: Type.Optional(Type.Union([Type.Literal('abort'), Type.Literal('continue')])),
@@ -59,6 +61,8 @@ export type RuntimeSection = Static<typeof RuntimeSectionSchema>;
 const ConfigFileSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
+    /** Free text for readers of the file (JSON has no comments); ignored. */
+    $comment: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
     runtime: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     plugins: Type.Array(Type.Union([Type.String({ minLength: 1 }), Type.Record(Type.String(), Type.Unknown())])),
   },

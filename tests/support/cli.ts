@@ -15,7 +15,8 @@ export interface CliResult {
 /** Environment for a child: no inherited runtime variables unless given. */
 export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT'];
-  const env: NodeJS.ProcessEnv = { NODE_ENV: 'test' };
+  // Tests run the TypeScript sources even when a fresh dist/ exists (bin/mc-runtime.js).
+  const env: NodeJS.ProcessEnv = { NODE_ENV: 'test', MC_RUNTIME_FROM_SOURCE: '1' };
   for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k];
   return { ...env, ...extra };
 }

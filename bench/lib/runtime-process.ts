@@ -1,0 +1,135 @@
+/**
+ * `mc-runtime start` as a real child process, observed from outside: CPU time
+ * and RSS from /proc (Linux), log lines from stdout (kept as a short tail plus
+ * pattern waits, so a 10k-notification run does not pile up output here).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { childEnv, NODE, REPO_ROOT } from '../../tests/support/cli.ts';
+
+export const BIN = path.join(REPO_ROOT, 'bin', 'mc-runtime.js');
+const CLOCK_TICKS_PER_S = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** How the runtime runs: its TypeScript sources, or the compiled tree (dist/, must be fresh). */
+export type RunMode = 'sources' | 'compiled';
+
+export function modeEnv(mode: RunMode): Record<string, string> {
+  return mode === 'sources' ? { MC_RUNTIME_FROM_SOURCE: '1' } : { MC_RUNTIME_FROM_SOURCE: '0' };
+}
+
+/** User+system CPU of a live process, in ms. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+}
+
+/** Resident set size of a live process, in MiB. */
+export function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export interface RuntimeProcess {
+  child: ChildProcess;
+  pid: number;
+  startedAt: number;
+  tail(): string;
+  /** Count of stdout+stderr lines matching `re` so far. */
+  count(re: RegExp): number;
+  waitFor(re: RegExp, timeoutMs?: number): Promise<void>;
+  cpuMs(): number;
+  rssMiB(): number;
+  stop(): Promise<number | null>;
+}
+
+export function startRuntime(env: Record<string, string>, mode: RunMode, nodeArgs: string[] = []): RuntimeProcess {
+  const startedAt = performance.now();
+  const child = spawn(NODE, [...nodeArgs, BIN, 'start'], { cwd: REPO_ROOT, env: { ...childEnv(env), ...modeEnv(mode) } });
+  let tail = '';
+  const watched: Array<{ re: RegExp; n: number }> = [];
+  const waiters: Array<() => void> = [];
+  const onData = (d: Buffer) => {
+    const text = d.toString();
+    for (const w of watched) w.n += text.split('\n').filter((l) => w.re.test(l)).length;
+    tail = (tail + text).slice(-20_000);
+    waiters.forEach((w) => w());
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    child,
+    pid: child.pid!,
+    startedAt,
+    tail: () => tail,
+    count(re) {
+      let w = watched.find((x) => x.re.source === re.source);
+      if (!w) watched.push((w = { re, n: 0 }));
+      return w.n;
+    },
+    waitFor(re, timeoutMs = 180_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}; output:\n${tail.slice(-4000)}`)), timeoutMs);
+        const check = () => {
+          if (re.test(tail)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        waiters.push(check);
+        check();
+      });
+    },
+    cpuMs: () => cpuMs(child.pid!),
+    rssMiB: () => rssMiB(child.pid!),
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** Polls `url` until it answers 200; returns ms since `since`. */
+export async function firstOk(url: string, since: number, timeoutMs = 180_000): Promise<number> {
+  for (;;) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(500) });
+      await res.arrayBuffer();
+      if (res.ok) return performance.now() - since;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - since > timeoutMs) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * One CLI command, spawn to exit: wall time and the CPU (user+sys) the process
+ * used, in ms. CPU is what a shared, noisy machine distorts least. bash's
+ * `times` reports the children's CPU after the command.
+ */
+export function cliRun(args: string[], env: Record<string, string>, mode: RunMode): { wallMs: number; cpuMs: number } {
+  const t0 = performance.now();
+  const quoted = [NODE, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const r = spawnSync('bash', ['-c', `${quoted} >/dev/null 2>/tmp/.mc-bench-cli-err-$$ || { cat /tmp/.mc-bench-cli-err-$$ >&2; exit 1; }; rm -f /tmp/.mc-bench-cli-err-$$; times`], {
+    cwd: REPO_ROOT,
+    env: { ...childEnv(env), ...modeEnv(mode) },
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  const wallMs = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`mc-runtime ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  // `times`: line 2 is the children's "XmY.YYYs XmY.YYYs" (user, sys).
+  const secs = (t: string) => {
+    const m = /(\d+)m([\d.]+)s/.exec(t);
+    return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+  };
+  const [user, sys] = (r.stdout.trim().split('\n')[1] ?? '').split(/\s+/).map(secs);
+  return { wallMs, cpuMs: (user + sys) * 1000 };
+}

@@ -1,0 +1,6 @@
+/** Types of dist-freshness.mjs (plain JavaScript so the build runs on any Node). */
+export declare const ROOT: string;
+export declare const DIST: string;
+export declare const BUILD_INFO: string;
+export declare function sourceFingerprint(): string;
+export declare function distIsFresh(): boolean;
