@@ -11,6 +11,9 @@ import type { HealthApi } from './health.ts';
 import type { ToolRegistry } from './tools/registry.ts';
 import type { Clock } from './clock.ts';
 import type { Kernel, KernelState, PluginReport } from './kernel.ts';
+import type { DoctorFn, PluginCommand } from './cli/contract.ts';
+
+export type { CommandIo, DoctorCheck, DoctorContext, DoctorFn, PluginCommand, PluginCommandContext, PluginSettings } from './cli/contract.ts';
 
 /** Result of `readiness()`: ready only when every critical check passes, every required plugin started and the kernel runs. */
 export type Readiness = Awaited<ReturnType<Kernel['readiness']>>;
@@ -111,6 +114,10 @@ export interface PluginDefinition<S extends TSchema = TSchema> {
   configSchema: S;
   /** Environment variables mapped onto options; env wins over the config file. */
   env?: Record<string, EnvBinding>;
+  /** Operator commands (`mc-runtime <name> …`) that work on this plugin's state with or without a running runtime. */
+  commands?: PluginCommand[];
+  /** Diagnostics for `mc-runtime doctor` (read-only; no runtime needed). */
+  doctor?: DoctorFn;
   register(api: PluginApi, options: Static<S>): PluginInstance | void | Promise<PluginInstance | void>;
 }
 
@@ -128,6 +135,11 @@ export function definePlugin<S extends TSchema>(definition: PluginDefinition<S>)
   }
   if (!definition.configSchema || typeof definition.configSchema !== 'object') {
     throw new Error(`plugin "${definition.id}" has no configSchema (use Type.Object({}) for none)`);
+  }
+  for (const command of definition.commands ?? []) {
+    if (!/^[a-z][a-z0-9-]*$/.test(command.name) || typeof command.run !== 'function') {
+      throw new Error(`plugin "${definition.id}": command "${command.name}" needs a lower-case one-word name and a run function`);
+    }
   }
   return Object.freeze({ ...definition, dependsOn: definition.dependsOn ?? [], provides: definition.provides ?? [] });
 }

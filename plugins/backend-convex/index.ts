@@ -5,6 +5,7 @@
  */
 import { Type } from 'typebox';
 import { definePlugin } from '../../core/plugin.ts';
+import { convexDoctor } from './doctor.ts';
 import { BackendService } from '../../core/services.ts';
 import type { BackendError } from '../../core/ports/backend.ts';
 import { createConvexPort } from './port.ts';
@@ -34,6 +35,7 @@ export default definePlugin({
   description: 'Mission Control backend on Convex (service/actions:* through ConvexHttpClient)',
   provides: ['backend'],
   configSchema,
+  doctor: convexDoctor,
   env: {
     CONVEX_URL: { path: 'url', type: 'string' },
     SERVICE_TOKEN: { path: 'serviceToken', type: 'string' },

@@ -6,6 +6,8 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { Type } from 'typebox';
 import { definePlugin } from '../../core/plugin.ts';
+import { localDoctor } from './doctor.ts';
+import { localCommands } from './commands.ts';
 import { BackendService } from '../../core/services.ts';
 import { BACKEND_FUNCTIONS, BackendError, type BackendPort } from '../../core/ports/backend.ts';
 import { listAccounts, storedServiceToken } from './admin.ts';
@@ -46,6 +48,8 @@ export default definePlugin({
   description: 'Mission Control backend on an embedded SQLite file (local development)',
   provides: ['backend'],
   configSchema,
+  doctor: localDoctor,
+  commands: localCommands,
   register(api, options) {
     const path = options.path
       ? isAbsolute(options.path)
