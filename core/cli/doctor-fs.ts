@@ -81,3 +81,10 @@ export function checkNotHeld(label: string, dir: string, options: { warnOnly?: b
     fix: 'another runtime (or tool) uses this directory: stop it, or give this runtime its own RUNTIME_DATA_DIR',
   };
 }
+
+/** The most specific reason a `fetch` failed (`ECONNREFUSED`, `ENOTFOUND`, a timeout), not just "fetch failed". */
+export function fetchFailure(err: unknown): string {
+  const e = err as Error & { cause?: Error & { code?: string; errors?: Array<{ code?: string }> } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer (${e.name === 'TimeoutError' ? 'timed out' : 'aborted'})`;
+  return e.cause?.code ?? e.cause?.errors?.find((x) => x.code)?.code ?? e.cause?.message ?? e.message;
+}

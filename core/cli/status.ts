@@ -8,6 +8,7 @@
  */
 import { pluginSettings } from './commands.ts';
 import type { CliIo } from './context.ts';
+import { fetchFailure } from './doctor-fs.ts';
 
 export interface StatusOptions {
   url?: string;
@@ -95,7 +96,7 @@ export async function statusCommand(options: StatusOptions): Promise<number> {
     const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(10_000), headers: { accept: 'application/json' } });
     health = obj(await res.json());
   } catch (err) {
-    const cause = (err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    const cause = fetchFailure(err);
     io.err(`no runtime answers at ${url}/health (${cause}); is it running? (--url, or the http plugin's host/port in the config)`);
     return 2;
   }

@@ -5,6 +5,7 @@
  */
 import type { DoctorCheck, DoctorFn } from '../../core/plugin.ts';
 import { safeUrl } from './redact.ts';
+import { fetchFailure } from '../../core/cli/doctor-fs.ts';
 
 const CALL_TIMEOUT_MS = 5_000;
 
@@ -20,7 +21,7 @@ export const gatewayDoctor: DoctorFn = async ({ options, signal }) => {
       signal: AbortSignal.any([signal, AbortSignal.timeout((options.probeTimeoutMs as number | undefined) ?? CALL_TIMEOUT_MS)]),
     });
   } catch (err) {
-    const cause = (err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    const cause = fetchFailure(err);
     checks.push({
       name: 'gateway reachable',
       ok: false,
