@@ -74,7 +74,12 @@ export function renderStatus(health: Json, url: string): string[] {
   if (Object.keys(heartbeat).length) {
     lines.push('Heartbeats:');
     lines.push(`  ${heartbeat.enabled === false ? 'disabled' : `${arr(heartbeat.scheduled).length} agents scheduled, ${scalar(heartbeat.running)} running`}`);
-    for (const [agent, last] of Object.entries(obj(heartbeat.last))) lines.push(`  ${agent}: ${scalar(last)}`);
+    const slugs = new Map(arr(heartbeat.scheduled).map(obj).map((e) => [String(e.agentId), e.slug]));
+    for (const [agent, l] of Object.entries(obj(heartbeat.last))) {
+      const last = obj(l);
+      const at = typeof last.at === 'number' ? new Date(last.at).toISOString() : scalar(last.at);
+      lines.push(`  ${scalar(slugs.get(agent) ?? agent)}: ${scalar(last.outcome)}${last.reason ? ` (${scalar(last.reason)})` : ''} at ${at}`);
+    }
     if (heartbeat.lastError) lines.push(`  last error: ${scalar(heartbeat.lastError)}`);
   }
 
@@ -82,7 +87,7 @@ export function renderStatus(health: Json, url: string): string[] {
   for (const p of plugins) {
     const status = obj(p.status);
     const lastErr = status.lastError ?? obj(status.last).error;
-    lines.push(`  ${String(p.state === 'running' ? 'up' : p.state).padEnd(8)} ${scalar(p.id)}@${scalar(p.version)}${p.required === false ? ' (optional)' : ''}${p.error ? ` — ${scalar(p.error)}` : ''}${lastErr ? ` — last error: ${scalar(lastErr)}` : ''}`);
+    lines.push(`  ${String(p.state === 'started' || p.state === 'running' ? 'up' : p.state).padEnd(8)} ${scalar(p.id)}@${scalar(p.version)}${p.required === false ? ' (optional)' : ''}${p.error ? ` — ${scalar(p.error)}` : ''}${lastErr ? ` — last error: ${scalar(lastErr)}` : ''}`);
   }
   return lines;
 }
