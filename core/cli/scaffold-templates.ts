@@ -73,7 +73,7 @@ describe('${id}', () => {
     await kernel.start();
     try {
       expect(kernel.plugins().find((p) => p.id === '${id}')?.state).toBe('started');
-      expect(kernel.statuses()['${id}']).toEqual({ greeting: 'hello' });
+      expect(kernel.health.statuses()['${id}']).toEqual({ greeting: 'hello' });
       expect(await kernel.metrics.registry.getSingleMetricAsString('runtime_${snake(id)}_starts_total')).toMatch(/ 1$/m);
     } finally {
       await kernel.stop();
@@ -83,7 +83,7 @@ describe('${id}', () => {
   it('takes its option from the environment and rejects a bad one', async () => {
     const { kernel } = await createTestKernel({ plugins: [{ plugin }], env: { ${envName}: 'hi' } });
     await kernel.start();
-    expect(kernel.statuses()['${id}']).toEqual({ greeting: 'hi' });
+    expect(kernel.health.statuses()['${id}']).toEqual({ greeting: 'hi' });
     await kernel.stop();
     await expect(createTestKernel({ plugins: [{ plugin, options: { greeting: '' } }] })).rejects.toThrow(/greeting/);
   });

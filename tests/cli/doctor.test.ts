@@ -78,7 +78,7 @@ describe('mc-runtime doctor', () => {
     expect(result.stdout).toMatch(/\d+ checks: \d+ passed.*, 0 failed/);
     expect(convex.requests.slice(before).map((r) => r.fn)).toEqual(['listAgents']);
     expect(result.stdout).not.toContain(seed.serviceToken.split('_').slice(3).join('_'));
-  });
+  }, 120_000);
 
   it('fails with a fix for each problem: refused token, gateway token, held data dir; never prints secrets', async () => {
     const wrongSecret = `mc_service_${seed.accountId}_thisisnotthesecret000`;
@@ -103,7 +103,7 @@ describe('mc-runtime doctor', () => {
     } finally {
       holder.kill();
     }
-  });
+  }, 120_000);
 
   it('reports an unreachable backend and gateway, and a data dir that cannot be created', async () => {
     const blocker = path.join(work, 'a-file');
@@ -116,7 +116,7 @@ describe('mc-runtime doctor', () => {
     expect(result.stdout).toMatch(/backend reachable.*\n {8}fix: check CONVEX_URL/);
     expect(line(result.stdout, /gateway reachable/)).toMatch(/^ {2}FAIL .*ECONNREFUSED/);
     expect(line(result.stdout, /data dir writable/)).toMatch(/^ {2}FAIL .*a-file is not a directory/);
-  });
+  }, 120_000);
 
   it('works with a broken environment: token shape, then a config that does not validate', async () => {
     const shape = await runCli(['doctor'], { env: env({ SERVICE_TOKEN: 'mc_service_otheraccount_secretvalue123' }) });
@@ -136,5 +136,5 @@ describe('mc-runtime doctor', () => {
     expect(line(bad.stdout, /plugin checks/)).toMatch(/^ {2}FAIL .*skipped: the config does not validate/);
     // The data dir is still checked.
     expect(line(bad.stdout, /data dir writable/)).toMatch(/^ {2}ok /);
-  });
+  }, 120_000);
 });
