@@ -9,11 +9,14 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, NODE } from '../support/cli.ts';
+import { runCli as runCliRaw, NODE } from '../support/cli.ts';
 import { startConvexWireServer, type ConvexWireServer } from '../support/convex-wire-server.ts';
 import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway.ts';
 import { openLocalBackend, type LocalBackend } from '../../plugins/backend-local/index.ts';
 import { seedDemoAccount, type SeedResult } from '../../plugins/backend-local/seed.ts';
+
+/** A loaded machine makes each CLI process slow: allow it time (never an assertion on duration). */
+const runCli = (args: string[], options: Parameters<typeof runCliRaw>[1] = {}) => runCliRaw(args, { timeoutMs: 100_000, ...options });
 
 let backend: LocalBackend;
 let seed: SeedResult;
@@ -78,7 +81,7 @@ describe('mc-runtime doctor', () => {
     expect(result.stdout).toMatch(/\d+ checks: \d+ passed.*, 0 failed/);
     expect(convex.requests.slice(before).map((r) => r.fn)).toEqual(['listAgents']);
     expect(result.stdout).not.toContain(seed.serviceToken.split('_').slice(3).join('_'));
-  }, 120_000);
+  }, 240_000);
 
   it('fails with a fix for each problem: refused token, gateway token, held data dir; never prints secrets', async () => {
     const wrongSecret = `mc_service_${seed.accountId}_thisisnotthesecret000`;
@@ -103,7 +106,7 @@ describe('mc-runtime doctor', () => {
     } finally {
       holder.kill();
     }
-  }, 120_000);
+  }, 240_000);
 
   it('reports an unreachable backend and gateway, and a data dir that cannot be created', async () => {
     const blocker = path.join(work, 'a-file');
@@ -116,7 +119,7 @@ describe('mc-runtime doctor', () => {
     expect(result.stdout).toMatch(/backend reachable.*\n {8}fix: check CONVEX_URL/);
     expect(line(result.stdout, /gateway reachable/)).toMatch(/^ {2}FAIL .*ECONNREFUSED/);
     expect(line(result.stdout, /data dir writable/)).toMatch(/^ {2}FAIL .*a-file is not a directory/);
-  }, 120_000);
+  }, 240_000);
 
   it('works with a broken environment: token shape, then a config that does not validate', async () => {
     const shape = await runCli(['doctor'], { env: env({ SERVICE_TOKEN: 'mc_service_otheraccount_secretvalue123' }) });
@@ -136,5 +139,5 @@ describe('mc-runtime doctor', () => {
     expect(line(bad.stdout, /plugin checks/)).toMatch(/^ {2}FAIL .*skipped: the config does not validate/);
     // The data dir is still checked.
     expect(line(bad.stdout, /data dir writable/)).toMatch(/^ {2}ok /);
-  }, 120_000);
+  }, 240_000);
 });

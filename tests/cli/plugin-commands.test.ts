@@ -7,7 +7,10 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli } from '../support/cli.ts';
+import { REPO_ROOT, runCli as runCliRaw } from '../support/cli.ts';
+
+/** A loaded machine makes each CLI process slow: allow it time (never an assertion on duration). */
+const runCli = (args: string[], options: Parameters<typeof runCliRaw>[1] = {}) => runCliRaw(args, { timeoutMs: 100_000, ...options });
 
 const commander = path.join(REPO_ROOT, 'tests', 'fixtures', 'plugins', 'commander', 'index.ts');
 
@@ -26,7 +29,8 @@ describe('plugin-contributed commands', () => {
     expect(fromFile.stdout.split('\n')).toEqual(['hi, ada', 'hi, bob', `data dir: ${path.join(dir, 'state')}`, '']);
     const fromEnv = await runCli(['say', 'ada', '--config', file], { cwd: dir, env: { COMMANDER_WORD: 'yo' } });
     expect(fromEnv.stdout).toMatch(/^yo, ada$/m);
-  }, 120_000);
+    expect((await runCli(['plugins', '--config', file], { cwd: dir })).stdout).toMatch(/commander@1\.0\.0 .*\n +commands: +say, start\n/);
+  }, 240_000);
 
   it('lists plugin commands in the usage text, aligned with the built-in ones, and keeps built-ins first', async () => {
     const { file } = tempConfig({ plugins: [commander] });
@@ -40,14 +44,14 @@ describe('plugin-contributed commands', () => {
     expect(columns.size).toBe(1);
     expect(help.stdout).toMatch(/command "start" of plugin commander ignored: the name is taken by a built-in command/);
     expect(rows.filter((l) => l.startsWith('  start'))).toHaveLength(1);
-  }, 120_000);
+  }, 240_000);
 
   it('a command of a plugin that the config does not validate gets the reason, not a crash', async () => {
     const { file, dir } = tempConfig({ plugins: [{ use: commander, options: { colour: 'blue' } }] });
     const result = await runCli(['say', 'x', '--config', file], { cwd: dir });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/commander is not configured: invalid configuration .*\n.*\/plugins\/0\/options\/colour \(commander\): unknown option/);
-  }, 120_000);
+  }, 240_000);
 
   it('an unknown command prints the usage with the plugin commands and exits 1', async () => {
     const { file } = tempConfig({ plugins: [commander] });
@@ -55,7 +59,7 @@ describe('plugin-contributed commands', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/unknown command "nope"/);
     expect(result.stderr).toMatch(/^ {2}say <name> …/m);
-  }, 120_000);
+  }, 240_000);
 
   it('the built-in plugins contribute `local` and `deliveries` through the default config', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'mc-cmd-data-'));
@@ -71,7 +75,7 @@ describe('plugin-contributed commands', () => {
     // With the Convex variables set, backend-local is not loaded, but its command still reaches the file.
     const convex = await runCli(['local', 'agents'], { env: { ...env, ACCOUNT_ID: 'a', CONVEX_URL: 'http://127.0.0.1:9', SERVICE_TOKEN: 'mc_service_a_x' } });
     expect(convex.stdout).toMatch(/orion/);
-  }, 120_000);
+  }, 240_000);
 
   it('core/ imports nothing under plugins/', () => {
     const offenders: string[] = [];
@@ -84,7 +88,7 @@ describe('plugin-contributed commands', () => {
     };
     walk(path.join(REPO_ROOT, 'core'));
     expect(offenders).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('mc-runtime --version', () => {
@@ -96,5 +100,5 @@ describe('mc-runtime --version', () => {
       expect(result).toEqual({ code: 0, stdout: version.stdout, stderr: '' });
     }
     expect((await runCli(['-v'], { env: { RUNTIME_VERSION: '9.9.9' } })).stdout).toBe('9.9.9\n');
-  }, 120_000);
+  }, 240_000);
 });

@@ -54,7 +54,7 @@ describe('mc-runtime new', () => {
     expect(check.code).toBe(0);
     expect(check.stdout).toMatch(/audit-log@0\.1\.0/);
     expect(check.stdout).toMatch(/tool-shout-text@0\.1\.0[^\n]*\n(?: +.*\n)*? +tools: +shout_text/);
-  }, 120_000);
+  }, 240_000);
 
   it('prints a path line for a folder outside plugins/, and refuses bad names and overwrites', async () => {
     const outside = await cli('new', 'plugin', 'my-thing', '--dir', path.join('custom', 'my-thing'));
@@ -67,5 +67,5 @@ describe('mc-runtime new', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/"MyThing" is not a valid plugin id \(kebab-case/);
     expect((await cli('new', 'tool', 'Bad-Name')).stderr).toMatch(/not a valid tool name \(snake_case/);
-  }, 120_000);
+  }, 240_000);
 });
