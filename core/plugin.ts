@@ -12,6 +12,9 @@ import type { HealthApi } from './health.ts';
 import type { ToolRegistry } from './tools/registry.ts';
 import type { Clock } from './clock.ts';
 import type { Kernel, KernelState, PluginReport } from './kernel.ts';
+import type { DoctorFn, PluginCommand } from './cli/contract.ts';
+
+export type { CommandIo, DoctorCheck, DoctorContext, DoctorFn, PluginCommand, PluginCommandContext, PluginSettings } from './cli/contract.ts';
 
 /**
  * Version of the plugin SDK (`mission-control-runtime/plugin-sdk`) this runtime
@@ -127,6 +130,10 @@ export interface PluginDefinition<S extends TSchema = TSchema> {
   configSchema: S;
   /** Environment variables mapped onto options; env wins over the config file. */
   env?: Record<string, EnvBinding>;
+  /** Operator commands (`mc-runtime <name> …`) that work on this plugin's state with or without a running runtime. */
+  commands?: PluginCommand[];
+  /** Diagnostics for `mc-runtime doctor` (read-only; no runtime needed). */
+  doctor?: DoctorFn;
   register(api: PluginApi, options: Static<S>): PluginInstance | void | Promise<PluginInstance | void>;
 }
 
@@ -147,6 +154,11 @@ export function definePlugin<S extends TSchema>(definition: PluginDefinition<S>)
   }
   if (definition.sdk !== undefined && (typeof definition.sdk !== 'string' || validRange(definition.sdk) === null)) {
     throw new Error(`plugin "${definition.id}" has an invalid sdk range ${JSON.stringify(definition.sdk)} (use a semver range such as "^1.0.0")`);
+  }
+  for (const command of definition.commands ?? []) {
+    if (!/^[a-z][a-z0-9-]*$/.test(command.name) || typeof command.run !== 'function') {
+      throw new Error(`plugin "${definition.id}": command "${command.name}" needs a lower-case one-word name and a run function`);
+    }
   }
   return Object.freeze({ ...definition, dependsOn: definition.dependsOn ?? [], provides: definition.provides ?? [] });
 }

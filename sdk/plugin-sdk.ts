@@ -49,13 +49,14 @@ export type {
 } from '../core/hooks.ts';
 
 // Agent tools: the definition, schema helpers, targeting rules and the errors a tool throws.
-export { defineTool, toolHttpPath } from '../core/tools/registry.ts';
+export { defineTool, toolHttpPath, toolEffect } from '../core/tools/registry.ts';
 export type {
   ToolDefinition,
   ToolContext,
   ToolAvailabilityContext,
   ToolResult,
   ToolAttributes,
+  ToolEffect,
   ToolRegistry,
   AgentCapabilities,
 } from '../core/tools/registry.ts';

@@ -1,49 +1,68 @@
 /**
- * Feature commands contributed by plugins' CLI modules: operator tooling that
- * works on a plugin's own state whether or not the runtime runs. Each module is
- * imported only when its command runs, and finds its files through the config.
+ * Commands contributed by plugins (`definePlugin({ commands })`). The CLI finds
+ * them through the config: every entry of the file is imported — also entries
+ * whose `if`/`unless` condition is off, so `mc-runtime local` still reaches the
+ * embedded backend's file when the environment selects Convex. The kernel is
+ * never built; a command reads its plugin's settings only when it needs them.
  */
 import path from 'node:path';
-import { loadConfig } from '../config/index.ts';
-import type { CliIo } from './context.ts';
+import { loadConfig, ConfigError } from '../config/index.ts';
+import { readConfigFile } from '../config/file.ts';
+import type { ConfigIssue } from '../config/issues.ts';
+import { loadPlugin } from '../loader.ts';
+import type { CommandIo, PluginCommand, PluginSettings } from './contract.ts';
 
-export interface CliCommand {
-  name: string;
-  usage: string;
-  summary: string;
-  run(argv: string[], ctx: { io: CliIo; configPath: string }): Promise<number>;
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface DiscoveredCommand {
+  pluginId: string;
+  command: PluginCommand;
 }
 
-/** Options of one plugin in the config (validated, defaults applied), or undefined when it is not loaded. */
-async function pluginSettings(configPath: string, pluginId: string) {
-  const config = await loadConfig({ file: configPath });
-  const plugin = config.plugins.find((p) => p.id === pluginId);
-  return { dataDir: config.runtime.dataDir, options: plugin?.options };
+export interface Discovery {
+  commands: DiscoveredCommand[];
+  /** Why some or all plugin commands could not be collected (unreadable config, a module that fails to load, a clash). */
+  problems: string[];
 }
 
-export const COMMANDS: CliCommand[] = [
-  {
-    name: 'local',
-    usage: 'local <command> …',
-    summary: 'act as a user on the embedded backend (mc-runtime local help)',
-    async run(argv, { io, configPath }) {
-      const { runLocalCommand } = await import('../../plugins/backend-local/cli.ts');
-      const { DEFAULT_DB_FILE } = await import('../../plugins/backend-local/index.ts');
-      const settings = await pluginSettings(configPath, 'backend-local').catch(() => ({ dataDir: '.runtime', options: undefined }));
-      const configured = settings.options?.path as string | undefined;
-      const dbPath = path.resolve(configured ?? path.join(settings.dataDir, DEFAULT_DB_FILE));
-      return runLocalCommand(argv, { dbPath, out: io.out });
-    },
-  },
-  {
-    name: 'deliveries',
-    usage: 'deliveries dead|retry <id>|stats',
-    summary: 'dead-lettered notifications: list, retry',
-    async run(argv, { io, configPath }) {
-      const { runDeliveriesCommand } = await import('../../plugins/delivery/cli.ts');
-      const settings = await pluginSettings(configPath, 'delivery');
-      const storeFile = path.resolve(settings.dataDir, (settings.options?.storeFile as string | undefined) ?? 'delivery.sqlite');
-      return runDeliveriesCommand(argv, { storeFile, out: io.out, err: io.err });
-    },
-  },
-];
+/** Collects the commands of every plugin the config file names. */
+export async function discoverCommands(configPath: string, env: Env, reserved: ReadonlySet<string>): Promise<Discovery> {
+  const issues: ConfigIssue[] = [];
+  const problems: string[] = [];
+  const raw = readConfigFile(configPath, env, issues);
+  if (!raw) return { commands: [], problems: issues.map((i) => `${i.source}: ${i.message}`) };
+  const commands: DiscoveredCommand[] = [];
+  for (const { entry } of raw.entries) {
+    if (entry.enabled === false) continue;
+    const loaded = await loadPlugin(entry.use, raw.dir, (message) => problems.push(`${entry.use}: ${message}`));
+    for (const command of loaded?.definition.commands ?? []) {
+      const pluginId = loaded!.definition.id;
+      const clash = reserved.has(command.name) ? 'a built-in command' : commands.find((c) => c.command.name === command.name)?.pluginId;
+      if (clash) problems.push(`command "${command.name}" of plugin ${pluginId} ignored: the name is taken by ${clash}`);
+      else commands.push({ pluginId, command });
+    }
+  }
+  return { commands, problems };
+}
+
+/** The settings a plugin command asks for, tolerant of a config that does not (fully) validate. */
+export async function pluginSettings(configPath: string, pluginId: string, env: Env): Promise<PluginSettings> {
+  try {
+    const config = await loadConfig({ file: configPath, env });
+    const plugin = config.plugins.find((p) => p.id === pluginId);
+    return {
+      dataDir: path.resolve(config.runtime.dataDir),
+      options: plugin?.options,
+      problem: plugin ? undefined : `plugin ${pluginId} is not loaded by ${config.file.source} (${config.disabled.map((d) => `${d.use}: ${d.reason}`).join('; ') || 'not listed'})`,
+    };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const fileDataDir = readConfigFile(configPath, env, [])?.runtime.dataDir;
+    const dataDir = env.RUNTIME_DATA_DIR || (typeof fileDataDir === 'string' ? fileDataDir : '.runtime');
+    return { dataDir: path.resolve(dataDir), options: undefined, problem: err.message };
+  }
+}
+
+export async function runPluginCommand(found: DiscoveredCommand, argv: string[], io: CommandIo, configPath: string, env: Env): Promise<number> {
+  return found.command.run(argv, { io, configPath, env, settings: () => pluginSettings(configPath, found.pluginId, env) });
+}

@@ -50,6 +50,8 @@ export async function pluginsCommand(configPath: string, io: CliIo, options: { j
     if (p.provides.length) io.out(`      provides:   ${p.provides.join(', ')}`);
     if (p.hooks.length) io.out(`      hooks:      ${p.hooks.join(', ')}`);
     if (p.tools.length) io.out(`      tools:      ${p.tools.join(', ')}`);
+    const commands = config.plugins.find((c) => c.id === p.id)?.definition.commands ?? [];
+    if (commands.length) io.out(`      commands:   ${commands.map((c) => c.name).join(', ')}`);
   });
   for (const d of config.disabled) io.out(`  -  ${d.use}: not loaded (${d.reason})`);
   return failed ? 1 : 0;

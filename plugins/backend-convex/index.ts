@@ -5,7 +5,9 @@
  */
 import { Type } from 'typebox';
 import { definePlugin } from '../../core/plugin.ts';
+import { convexDoctor } from './doctor.ts';
 import { BackendService } from '../../core/services.ts';
+import { meterBackend } from '../../core/backend-metrics.ts';
 import type { BackendError } from '../../core/ports/backend.ts';
 import { createConvexPort } from './port.ts';
 import { validateConvexSettings } from './validate.ts';
@@ -34,6 +36,7 @@ export default definePlugin({
   description: 'Mission Control backend on Convex (service/actions:* through ConvexHttpClient)',
   provides: ['backend'],
   configSchema,
+  doctor: convexDoctor,
   env: {
     CONVEX_URL: { path: 'url', type: 'string' },
     SERVICE_TOKEN: { path: 'serviceToken', type: 'string' },
@@ -60,7 +63,7 @@ export default definePlugin({
         }
       },
     });
-    api.provide(BackendService, port);
+    api.provide(BackendService, meterBackend(port, api.metrics));
 
     api.health.check('reachable', async () => {
       if (last?.outcome === 'ok' && api.clock.now() - last.at < HEALTH_FRESH_MS) return { ok: true };

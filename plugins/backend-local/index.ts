@@ -6,7 +6,10 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { Type } from 'typebox';
 import { definePlugin } from '../../core/plugin.ts';
+import { localDoctor } from './doctor.ts';
+import { localCommands } from './commands.ts';
 import { BackendService } from '../../core/services.ts';
+import { meterBackend } from '../../core/backend-metrics.ts';
 import { BACKEND_FUNCTIONS, BackendError, type BackendPort } from '../../core/ports/backend.ts';
 import { listAccounts, storedServiceToken } from './admin.ts';
 import { openDatabase, schemaVersion, type Db } from './db.ts';
@@ -46,6 +49,8 @@ export default definePlugin({
   description: 'Mission Control backend on an embedded SQLite file (local development)',
   provides: ['backend'],
   configSchema,
+  doctor: localDoctor,
+  commands: localCommands,
   register(api, options) {
     const path = options.path
       ? isAbsolute(options.path)
@@ -55,7 +60,7 @@ export default definePlugin({
     // The port is provided now; the file is opened (and seeded) in start, so registering has no side effects.
     let opened: { backend: LocalBackend; port: BackendPort; accountId: string } | undefined;
     const port = deferredPort(() => opened?.port);
-    api.provide(BackendService, port);
+    api.provide(BackendService, meterBackend(port, api.metrics));
     api.health.check('reachable', async () => {
       if (!opened) return { ok: false, detail: 'embedded backend not started' };
       try {

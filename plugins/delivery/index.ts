@@ -10,6 +10,7 @@
 import path from 'node:path';
 import Type from 'typebox';
 import { definePlugin } from '../../core/plugin.ts';
+import { deliveryCommands } from './commands.ts';
 import { BackendService, GatewayService, HttpServiceRef, RunTokensRef } from '../../core/services.ts';
 import { createToolExecutor } from '../../core/tools/executor.ts';
 import { DeliveryPolicyRef } from './policy-port.ts';
@@ -47,6 +48,7 @@ export default definePlugin({
   dependsOn: ['backend', 'gateway', 'delivery-policy'],
   optionalDependsOn: ['http', 'run-tokens'],
   configSchema: Options,
+  commands: deliveryCommands,
   env: {
     DELIVERY_INTERVAL: { path: 'intervalMs', type: 'integer' },
     DELIVERY_BACKOFF_BASE_MS: { path: 'backoffBaseMs', type: 'integer' },

@@ -6,6 +6,7 @@
  */
 import Type from 'typebox';
 import { definePlugin } from '../../core/plugin.ts';
+import { gatewayDoctor } from './doctor.ts';
 import { GatewayService } from '../../core/services.ts';
 import { isGatewayError } from '../../core/ports/gateway.ts';
 import { createOpenClawGateway } from './gateway.ts';
@@ -30,6 +31,7 @@ export default definePlugin({
   description: 'OpenClaw gateway client (OpenResponses /v1/responses) with readiness probing',
   provides: ['gateway'],
   configSchema,
+  doctor: gatewayDoctor,
   env: {
     OPENCLAW_GATEWAY_URL: { path: 'url', type: 'url' },
     OPENCLAW_GATEWAY_TOKEN: { path: 'token', type: 'string' },

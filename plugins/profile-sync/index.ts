@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Type from 'typebox';
 import { definePlugin } from '../../core/plugin.ts';
+import { profileSyncDoctor } from './doctor.ts';
 import { BackendService } from '../../core/services.ts';
 import { DEFAULT_AGENTS_MD } from './default-agents-md.ts';
 import { DEFAULT_MODEL_MAP } from './render.ts';
@@ -39,6 +40,7 @@ export default definePlugin({
   dependsOn: ['backend', 'agent-sync'],
   provides: ['profile-sync'],
   configSchema,
+  doctor: profileSyncDoctor,
   env: {
     OPENCLAW_PROFILE_SYNC: { path: 'enabled', type: 'boolean' },
     OPENCLAW_WORKSPACE_ROOT: { path: 'workspaceRoot', type: 'string' },

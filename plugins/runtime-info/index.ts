@@ -7,6 +7,7 @@
 import { hostname } from 'node:os';
 import Type from 'typebox';
 import { definePlugin } from '../../core/plugin.ts';
+import { runtimeInfoDoctor } from './doctor.ts';
 import { RuntimeInfoRef, type RuntimeIdentity } from './service.ts';
 import { detectVersion } from './detect.ts';
 
@@ -30,6 +31,7 @@ export default definePlugin({
   description: 'Versions and infrastructure ids reported by /health, /version, status reports and build_info',
   provides: ['runtime-info'],
   configSchema: Options,
+  doctor: runtimeInfoDoctor,
   env: {
     OPENCLAW_VERSION: { path: 'openclawVersion', type: 'string' },
     DROPLET_ID: { path: 'dropletId', type: 'string' },
