@@ -72,7 +72,7 @@ describe('config watch', () => {
     // greeter taps no onConfigChange, and the kernel applies no runtime option live.
     writeFileSync(file, doc({ greeting: 'bonjour', level: 'high', logLevel: 'warn' }));
     await until(() => logs.text().includes('tunable applied new options'));
-    await until(() => logs.lines().filter((l) => l.component === 'config-watch' && l.level >= 50).length >= 1);
+    await until(() => logs.lines().filter((l) => l.component === 'config-watch' && Number(l.level) >= 50).length >= 1);
     await watcher.settled();
     const lines = logs.lines().filter((l) => l.component === 'config-watch');
     expect(lines.some((l) => l.plugin === 'greeter' && /applying/.test(String(l.msg)))).toBe(false);
