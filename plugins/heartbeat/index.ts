@@ -186,7 +186,7 @@ export default definePlugin({
       },
       async stop() {
         // onShutdown normally drained already; this covers a stop without it (failed boot).
-        await scheduler?.stop(Date.now() + 1000);
+        await scheduler?.stop(api.clock.now() + 1000);
       },
     };
   },

@@ -90,6 +90,18 @@ describe('heartbeats beside deliveries (agent-turns)', () => {
     expect(await heartbeatCount(env, 'deferred')).toBe(1);
   });
 
+  it('a deferred heartbeat is dropped as soon as shutdown begins instead of holding the drain', async () => {
+    const turns = testTurns();
+    // A budget far beyond the test timeout: a drain that waited for the deferred heartbeat would hang the test.
+    env = await setupHeartbeatEnv({ plugins: [{ plugin: turns.plugin }], shutdownTimeoutMs: 600_000 });
+    turns.busy.add(env.seed.agents.engineer);
+    await env.start();
+    await eventually(async () => (await heartbeatCount(env!, 'deferred')) === 1, 8000, 'a deferred heartbeat');
+    await env.t.kernel.stop('test');
+    expect(heartbeatsOf(env, 'engineer')).toEqual([]);
+    expect(turns.holds.filter((h) => h.agentId === env!.seed.agents.engineer)).toEqual([]);
+  });
+
   it('holds the agent while the heartbeat runs and releases it afterwards, also when the turn fails', async () => {
     const turns = testTurns();
     env = await setupHeartbeatEnv({ plugins: [{ plugin: turns.plugin }] });
