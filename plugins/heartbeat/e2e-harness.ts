@@ -70,14 +70,14 @@ export async function setupHeartbeatEnv(options: HeartbeatEnvOptions = {}): Prom
       fire = (agents) => api.hooks.onAgentsChanged.call({ agents, added: [], removed: [], changed: [] });
     },
   });
-  const heartbeatOptions: Record<string, unknown> = { intervalOverrideMs: 300, jitterMs: 0, runTimeoutMs: 3000, ...options.heartbeat };
+  const heartbeatOptions: Record<string, unknown> = { intervalOverrideMs: 300, jitterMs: 0, runTimeoutMs: 20_000, ...options.heartbeat };
   for (const [k, v] of Object.entries(heartbeatOptions)) if (v === undefined) delete heartbeatOptions[k];
   const t = await createTestKernel({
     runtime: { dataDir: dir, shutdownTimeoutMs: options.shutdownTimeoutMs ?? 5000 },
     clock: options.clock,
     plugins: [
       { use: 'backend-local', options: { path: dbPath } },
-      { use: 'gateway-openclaw', options: { url: gateway.url, requestTimeoutMs: 5000, probeIntervalMs: 200, downRetryMinMs: 100 } },
+      { use: 'gateway-openclaw', options: { url: gateway.url, requestTimeoutMs: 20_000, probeIntervalMs: 200, probeTimeoutMs: 20_000, downRetryMinMs: 100 } },
       ...TOOL_PLUGINS.map((use) => ({ use })),
       { plugin: recorder },
       ...(options.plugins ?? []),
@@ -114,4 +114,4 @@ export async function setupHeartbeatEnv(options: HeartbeatEnvOptions = {}): Prom
 }
 
 export const heartbeatsOf = (env: HeartbeatEnv, slug: string) => env.events.filter((x) => x.agentSlug === slug);
-export const nthHeartbeat = (env: HeartbeatEnv, slug: string, n = 1) => eventually(() => heartbeatsOf(env, slug)[n - 1], 8000, `${slug} heartbeat ${n}`);
+export const nthHeartbeat = (env: HeartbeatEnv, slug: string, n = 1) => eventually(() => heartbeatsOf(env, slug)[n - 1], 20_000, `${slug} heartbeat ${n}`);

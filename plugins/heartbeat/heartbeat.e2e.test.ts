@@ -17,7 +17,7 @@ afterEach(async () => {
 
 const setup = () => setupHeartbeatEnv();
 
-const engineerEvent = (e: Env, n = 1) => eventually(() => e.events.filter((x) => x.agentSlug === 'engineer')[n - 1], 8000, 'engineer heartbeat');
+const engineerEvent = (e: Env, n = 1) => eventually(() => e.events.filter((x) => x.agentSlug === 'engineer')[n - 1], 20_000, 'engineer heartbeat');
 const agentPosts = async (e: Env, taskId: string) =>
   (await e.backend.loadTaskDetailsForAgentTool({ agentId: e.seed.agents.orion, taskId, messageLimit: 50 })).thread.filter((m) => m.authorType === 'agent');
 const isHeartbeat = (req: ScriptedRequest) => (req.userText ?? '').includes('Heartbeat check-in');
