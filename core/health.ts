@@ -6,6 +6,11 @@ export interface CheckResult {
   ok: boolean;
   /** Short human reason; never secrets or raw upstream bodies. */
   detail?: string;
+  /**
+   * True while the dependency has not been probed yet (`ok` is then false): not
+   * ready, but not known to be down either (`/health` shows it as `unknown`).
+   */
+  pending?: boolean;
 }
 
 export interface CheckOptions {
@@ -69,7 +74,7 @@ export class HealthRegistry {
             timer = setTimeout(() => resolve({ ok: false, detail: `check timed out after ${timeoutMs} ms` }), timeoutMs);
           });
           const result = await Promise.race([Promise.resolve().then(c.fn), timeout]);
-          return { name: c.name, plugin: c.plugin, critical: c.critical, ok: result.ok, detail: result.detail };
+          return { name: c.name, plugin: c.plugin, critical: c.critical, ok: result.ok, detail: result.detail, ...(result.pending && !result.ok ? { pending: true } : {}) };
         } catch (err) {
           return { name: c.name, plugin: c.plugin, critical: c.critical, ok: false, detail: `check failed: ${(err as Error).message}` };
         } finally {

@@ -125,8 +125,12 @@ export function createHookCatalog() {
     onAgentsChanged: new AsyncParallelHook<[AgentsChangedEvent]>(['event']),
     /** Ordered: a plugin's options changed in the config file; taps apply it one at a time. */
     onConfigChange: new AsyncSeriesHook<[ConfigChangeEvent]>(['event']),
-    /** Ordered: drain before stop; taps run in reverse plugin start order. */
-    onShutdown: new AsyncSeriesHook<[ShutdownEvent]>(['event']),
+    /**
+     * Drain before stop: every plugin drains its own work at the same time, against one deadline,
+     * so a long drain (a heartbeat turn) cannot eat another plugin's budget (delivery's). Every
+     * service stays up until all drains ended; releasing (`stop`) is what goes in reverse order.
+     */
+    onShutdown: new AsyncParallelHook<[ShutdownEvent]>(['event']),
   });
 }
 

@@ -116,6 +116,46 @@ describe('kernel ordering', () => {
   });
 });
 
+describe('shutdown drain', () => {
+  it('drains plugins in parallel: a long drain of a later plugin does not eat the budget of an earlier one', async () => {
+    // "delivery" starts first, "heartbeat" later; in reverse order the heartbeat's drain would run first
+    // and hold the whole budget, so delivery would start draining only at the deadline.
+    const seen: string[] = [];
+    let deliveryDraining!: () => void;
+    const deliveryStarted = new Promise<void>((r) => (deliveryDraining = r));
+    const delivery = definePlugin({
+      id: 'delivery-like',
+      version: '1.0.0',
+      configSchema: empty,
+      register(api) {
+        api.hooks.onShutdown.tap(async () => {
+          seen.push('delivery drain start');
+          deliveryDraining();
+        });
+      },
+    });
+    const heartbeat = definePlugin({
+      id: 'heartbeat-like',
+      version: '1.0.0',
+      configSchema: empty,
+      dependsOn: ['delivery-like'],
+      register(api) {
+        api.hooks.onShutdown.tap(async ({ deadline }) => {
+          seen.push('heartbeat drain start');
+          // A run in flight: it ends when the deadline comes, or as soon as delivery drains beside it.
+          const atDeadline = new Promise<string>((r) => setTimeout(() => r('deadline'), Math.max(0, deadline - Date.now())));
+          seen.push(`heartbeat drain end (${await Promise.race([deliveryStarted.then(() => 'delivery drained beside it'), atDeadline])})`);
+        });
+      },
+    });
+    const { kernel } = await createTestKernel({ runtime: { shutdownTimeoutMs: 1500 }, plugins: [{ plugin: delivery }, { plugin: heartbeat }] });
+    await kernel.start();
+    await kernel.stop('test');
+    expect(seen).toContain('heartbeat drain end (delivery drained beside it)');
+    expect(seen.indexOf('delivery drain start')).toBeLessThan(seen.indexOf('heartbeat drain end (delivery drained beside it)'));
+  });
+});
+
 describe('boot failure policy', () => {
   const broken = (phase: 'register' | 'start') =>
     definePlugin({

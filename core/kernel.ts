@@ -146,6 +146,7 @@ export class Kernel {
         this.#fail(record, 'skipped', `dependency "${blocked}" did not boot`, 'register');
         continue;
       }
+      // onShutdown taps all run at once; the stage only fixes the order they are called in (reverse start order).
       const api = createPluginApi(this, record, (hook, requested) => (hook === 'onShutdown' ? -index : (requested ?? 0)));
       const started = performance.now();
       try {
@@ -192,7 +193,7 @@ export class Kernel {
     this.logger.info({ plugins: startedIds.length, failed: this.#records.filter((r) => r.state === 'failed' || r.state === 'skipped').map((r) => r.plugin.id) }, 'runtime started');
   }
 
-  /** Graceful stop: not ready, `onShutdown` (reverse order, drain), then each `stop` in reverse. Idempotent. */
+  /** Graceful stop: not ready, `onShutdown` (every plugin drains in parallel), then each `stop` in reverse. Idempotent. */
   stop(reason = 'stop'): Promise<void> {
     this.#stopping ??= this.#doStop(reason);
     return this.#stopping;

@@ -217,17 +217,34 @@ export function parseConfigDocument(
   issues: ConfigIssue[],
 ): RawConfigFile | undefined {
   const { source, absolutePath } = where;
-  if (!Value.Check(ConfigFileSchema, json)) {
-    for (const e of Value.Errors(ConfigFileSchema, json)) {
-      issues.push({ source, path: e.instancePath, plugin: 'config', message: e.message });
-    }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) {
+    issues.push({ source, path: '', plugin: 'config', message: `must be a JSON object with "plugins" (and optionally "runtime")` });
     return undefined;
   }
+  // Unknown top-level keys are reported by name and set aside, so the rest of the file is still checked.
+  const allowed = Object.keys(ConfigFileSchema.properties);
+  const document: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(json)) {
+    if (allowed.includes(key)) document[key] = value;
+    else issues.push({ source, path: pointer(key), plugin: 'config', message: `unknown key (allowed: ${allowed.join(', ')})` });
+  }
+  const structural = [...Value.Errors(ConfigFileSchema, document)].filter((e) => !e.schemaPath.includes('/anyOf/'));
+  for (const e of structural) {
+    const message = e.keyword === 'anyOf' ? 'must be a plugin id (string) or a plugin entry object ({ "use": … })' : e.message;
+    issues.push({ source, path: e.instancePath, plugin: 'config', message });
+  }
+  // A broken section is reported above; the other sections are still validated.
+  const runtimeOk = !structural.some((e) => e.instancePath.startsWith('/runtime'));
+  const pluginsOk = Array.isArray(document.plugins) && !structural.some((e) => e.instancePath === '/plugins');
+  if (!runtimeOk && !pluginsOk) return undefined;
+  const file = document as Static<typeof ConfigFileSchema>;
+  const badEntry = (i: number) => structural.some((e) => e.instancePath === pointer('plugins', i) || e.instancePath.startsWith(`${pointer('plugins', i)}/`));
   const missingFor = (plugin: string) => (name: string, at: string) =>
     issues.push({ source, path: at, plugin, message: `environment variable ${name} is not set (use \${ENV:${name}:-default} for a fallback)` });
-  const runtime = substituteEnv(json.runtime ?? {}, env, '/runtime', missingFor('runtime')) as Record<string, unknown>;
+  const runtime = substituteEnv(runtimeOk ? (file.runtime ?? {}) : {}, env, '/runtime', missingFor('runtime')) as Record<string, unknown>;
   const entries: RawConfigFile['entries'] = [];
-  json.plugins.forEach((raw, index) => {
+  (pluginsOk ? file.plugins : []).forEach((raw, index) => {
+    if (badEntry(index)) return;
     const at = pointer('plugins', index);
     const entry = typeof raw === 'string' ? { use: raw } : raw;
     if (!Value.Check(PluginEntrySchema, entry)) {

@@ -1,6 +1,8 @@
 /**
  * agent-sync: polls the backend's agent roster and fires `onAgentsChanged`
  * when agents appear, disappear or change (profile sync and schedulers tap it).
+ * Profiles (SOUL, IDENTITY, USER, skills from `listAgentsForRuntime`) are part
+ * of what counts as a change, so profile edits reach the gateway without a restart.
  * One sync runs right after start (not awaited: the runtime must come up with
  * the backend slow) and then every `intervalMs`. Failures keep the previous
  * roster, so the next good sync reports the real difference.
@@ -47,8 +49,8 @@ export default definePlugin({
 
     async function runSync(): Promise<AgentSyncOutcome> {
       try {
-        const agents = await backend.listAgents();
-        const next = toRoster(agents);
+        const [agents, profiles] = await Promise.all([backend.listAgents(), backend.listAgentsForRuntime()]);
+        const next = toRoster(agents, profiles);
         const diff = diffRoster(roster ?? new Map(), next);
         const first = roster === undefined;
         roster = next;

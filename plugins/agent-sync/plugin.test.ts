@@ -5,7 +5,7 @@ import Type from 'typebox';
 import type { AgentsChangedEvent } from '../../core/hooks.ts';
 import { openLocalBackend } from '../backend-local/index.ts';
 import type { SeedResult } from '../backend-local/seed.ts';
-import { createAgent, updateAgentConfig } from '../backend-local/admin.ts';
+import { createAgent, createSkill, updateAccountSettings, updateAgentConfig } from '../backend-local/admin.ts';
 import { seededDb } from '../../tests/support/seeded-db.ts';
 import type { Ctx } from '../backend-local/model.ts';
 import { createTestKernel, type TestKernel } from '../../tests/support/test-kernel.ts';
@@ -98,6 +98,34 @@ describe('agent-sync', () => {
     const metric = await t.kernel.metricsRegistry.getSingleMetricAsString('runtime_agent_sync_runs_total');
     expect(metric).toMatch(/outcome="changed"} 3/);
     expect(metric).toMatch(/outcome="unchanged"} 1/);
+  });
+
+  it('profile edits (SOUL, IDENTITY, USER, skill content) count as changes, so they reach the gateway without a restart', async () => {
+    const { dbPath, seed, write } = seeded();
+    const events: AgentsChangedEvent[] = [];
+    t = await createTestKernel({
+      runtime: { dataDir: dir },
+      plugins: [{ use: 'backend-local', options: { path: dbPath } }, { use: 'agent-sync' }, { plugin: recorder(events) }],
+    });
+    await t.kernel.start();
+    await waitFor(() => events[0]);
+    const skill = write((ctx) => createSkill(ctx, { name: 'Git', slug: 'git', contentMarkdown: '# Git' }));
+    write((ctx) => updateAgentConfig(ctx, seed.agents.qa, { skillIds: [skill] }));
+    expect(await syncAfterStartup(t)).toBe('changed');
+    const sync = t.kernel.services.get(AgentSyncRef)!;
+    const changedBy = async (edit: (ctx: Ctx) => void) => {
+      write(edit);
+      const before = events.length;
+      expect(await sync.syncNow()).toBe('changed');
+      expect(events).toHaveLength(before + 1);
+      return [...events.at(-1)!.changed].sort();
+    };
+    const { orion, engineer, qa } = seed.agents;
+    expect(await changedBy((ctx) => ctx.db.run('UPDATE agents SET soul_content = $c WHERE id = $id', { c: '# SOUL\nCareful.', id: engineer }))).toEqual([engineer]);
+    expect(await changedBy((ctx) => ctx.db.run('UPDATE agents SET identity_content = $c WHERE id = $id', { c: '# IDENTITY\nAda.', id: engineer }))).toEqual([engineer]);
+    expect(await changedBy((ctx) => updateAccountSettings(ctx, { userMd: '# USER\nDana.' }))).toEqual([orion, engineer, qa].sort());
+    expect(await changedBy((ctx) => ctx.db.run('UPDATE skills SET content_markdown = $c WHERE id = $id', { c: '# Git\nRebase.', id: skill }))).toEqual([qa]);
+    expect(await sync.syncNow()).toBe('unchanged');
   });
 
   it('counts a failing sync, keeps running and reports the error', async () => {

@@ -1,10 +1,13 @@
 /**
  * Roster diffing for agent-sync: which agents appeared, disappeared or changed
  * in a way the rest of the runtime cares about (session key, flags, heartbeat
- * cadence, gateway config, naming). Status and lastHeartbeat are deliberately
- * ignored: they change on every heartbeat and would make every sync "changed".
+ * cadence, gateway config, naming, and the profile profile-sync writes for the
+ * gateway: SOUL, IDENTITY, USER and skill contents). Status and lastHeartbeat
+ * are deliberately ignored: they change on every heartbeat and would make every
+ * sync "changed".
  */
-import type { AgentWithSession, Id } from '../../core/ports/domain.ts';
+import { createHash } from 'node:crypto';
+import type { AgentWithSession, Id, RuntimeAgentProfile } from '../../core/ports/domain.ts';
 
 export interface RosterDiff {
   added: Id[];
@@ -13,7 +16,7 @@ export interface RosterDiff {
 }
 
 /** A stable fingerprint of the fields that matter; key order of nested objects does not count. */
-export function fingerprint(agent: AgentWithSession): string {
+export function fingerprint(agent: AgentWithSession, profile?: RuntimeAgentProfile): string {
   return stableStringify([
     agent.slug,
     agent.name,
@@ -21,7 +24,14 @@ export function fingerprint(agent: AgentWithSession): string {
     agent.effectiveBehaviorFlags,
     agent.heartbeatInterval,
     agent.openclawConfig ?? null,
+    profile ? profilePrint(profile) : null,
   ]);
+}
+
+/** Digest of the workspace files' sources (documents can be long; the roster keeps only this). */
+export function profilePrint(profile: RuntimeAgentProfile): string {
+  const text = stableStringify([profile.effectiveSoulContent, profile.effectiveIdentityContent, profile.effectiveUserMd, profile.resolvedSkills, profile.role]);
+  return createHash('sha256').update(text).digest('base64url');
 }
 
 export function stableStringify(value: unknown): string {
@@ -38,8 +48,9 @@ export function stableStringify(value: unknown): string {
 /** Fingerprints by agent id, the state kept between syncs. */
 export type Roster = Map<Id, string>;
 
-export function toRoster(agents: AgentWithSession[]): Roster {
-  return new Map(agents.map((a) => [a._id, fingerprint(a)]));
+export function toRoster(agents: AgentWithSession[], profiles: RuntimeAgentProfile[] = []): Roster {
+  const byId = new Map(profiles.map((p) => [p._id, p]));
+  return new Map(agents.map((a) => [a._id, fingerprint(a, byId.get(a._id))]));
 }
 
 export function diffRoster(previous: Roster, next: Roster): RosterDiff {

@@ -62,7 +62,7 @@ export default definePlugin({
     const port = deferredPort(() => opened?.port);
     api.provide(BackendService, meterBackend(port, api.metrics));
     api.health.check('reachable', async () => {
-      if (!opened) return { ok: false, detail: 'embedded backend not started' };
+      if (!opened) return { ok: false, pending: true, detail: 'embedded backend not started' };
       try {
         await opened.port.getOrchestratorAgentId();
         return { ok: true };

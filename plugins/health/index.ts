@@ -7,22 +7,26 @@
  *                 every critical check passes (backend and gateway reachability);
  *                 503 with the reasons otherwise; `?verbose` prints one line per check;
  * - GET /health   everything an operator wants at a glance (never secrets or bodies);
- *                 503 when not ready, 200 when ok or degraded;
+ *                 always 200 when the process answers (the original runtime's
+ *                 contract: monitors treat non-200 as "restart me"), with
+ *                 `status: ok | degraded | down` and the reasons in the body;
  * - GET /version  runtime and OpenClaw versions, infrastructure ids.
  */
 import Type from 'typebox';
 import type { FastifyReply } from 'fastify';
 import { definePlugin, type Readiness } from '../../core/plugin.ts';
-import { HttpServiceRef } from '../../core/services.ts';
+import { GatewayService, HttpServiceRef } from '../../core/services.ts';
 import { RuntimeInfoRef } from '../runtime-info/service.ts';
 import { cachedReadiness } from './readiness-cache.ts';
 import { DeliveryStats } from './delivery-stats.ts';
-import { buildHealth, healthStatus, sanitize } from './report.ts';
+import { buildHealth, sanitize } from './report.ts';
 
 const Options = Type.Object(
   {
     /** How long one readiness evaluation answers /readyz and /health (checks may probe upstreams). */
     readinessCacheMs: Type.Integer({ minimum: 0, maximum: 10_000, default: 1_000 }),
+    /** How long /health waits for the gateway's first probe (started with the gateway) before showing it `unknown`. */
+    firstProbeWaitMs: Type.Integer({ minimum: 0, maximum: 10_000, default: 2_000 }),
   },
   { additionalProperties: false },
 );
@@ -40,11 +44,40 @@ export default definePlugin({
   version: '1.0.0',
   description: 'GET /livez, /readyz, /health, /version',
   dependsOn: ['http', 'runtime-info'],
+  // Ordering only: the gateway port (when configured) tells whether its first probe completed.
+  optionalDependsOn: ['gateway', 'backend'],
   configSchema: Options,
   register(api, options) {
     const { app } = api.use(HttpServiceRef);
     const info = api.use(RuntimeInfoRef);
-    const readiness = cachedReadiness(() => api.kernel.readiness(), options.readinessCacheMs, () => api.clock.now());
+    const gateway = api.tryUse(GatewayService);
+    const gatewayCheck = () => {
+      const provider = api.kernel.plugins().find((p) => p.provides.includes('gateway'))?.id;
+      return provider ? `${provider}.reachable` : undefined;
+    };
+    /** The gateway's reachability check fails while its first probe is outstanding: that is `unknown`, not down. */
+    const markPending = (r: Readiness): Readiness => {
+      if (gateway?.status().reachable !== 'unknown') return r;
+      const name = gatewayCheck();
+      return { ...r, checks: r.checks.map((c) => (c.name === name && !c.ok ? { ...c, pending: true } : c)) };
+    };
+    const readiness = cachedReadiness(() => api.kernel.readiness().then(markPending), options.readinessCacheMs, () => api.clock.now());
+    /**
+     * Right after start the gateway's first probe (run by the gateway plugin at its start) may still
+     * be on its way: wait for it, bounded, so the first /health carries real reachability. True when it waited.
+     */
+    const settleFirstProbe = async (): Promise<boolean> => {
+      if (!gateway || gateway.status().reachable !== 'unknown' || options.firstProbeWaitMs === 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, options.firstProbeWaitMs);
+        timer.unref();
+      });
+      // probe() joins the probe in flight; it never rejects (failures are its result).
+      await Promise.race([gateway.probe().catch(() => undefined), bound]);
+      clearTimeout(timer);
+      return true;
+    };
     const current = () => readiness.get(api.kernel.state !== 'running');
     const clean = <T>(value: T): T => sanitize(value, api.kernel.redact) as T;
     const delivery = new DeliveryStats();
@@ -73,7 +106,8 @@ export default definePlugin({
 
     app.get('/health', async (_req, reply) => {
       noStore(reply);
-      const r = await current();
+      const waited = await settleFirstProbe();
+      const r = await readiness.get(waited || api.kernel.state !== 'running');
       const plugins = api.kernel.plugins();
       const body = buildHealth({
         readiness: r,
@@ -84,7 +118,8 @@ export default definePlugin({
         now: api.clock.now(),
         startedAt: api.runtime.startedAt,
       });
-      reply.code(healthStatus(r, plugins) === 'down' ? 503 : 200);
+      // Always 200 when we can answer: the verdict is in the body (`status`), 503 belongs to /readyz.
+      reply.code(200);
       return clean(body);
     });
 

@@ -24,15 +24,24 @@ export interface HealthInputs {
   startedAt: number;
 }
 
-/** down: not ready (503). degraded: ready, but a non-critical check fails or an optional plugin is down. */
+/**
+ * down: not ready for a known reason (runtime not running, a required plugin
+ * down, a critical check failing). degraded: ready, but a non-critical check
+ * fails or an optional plugin is down; or not ready only because a first probe
+ * is still pending (`unknown`, not down). ok: everything passes.
+ */
 export function healthStatus(readiness: Readiness, plugins: PluginReport[]): HealthStatus {
-  if (!readiness.ready) return 'down';
+  if (!readiness.ready) {
+    const pending = readiness.checks.filter((c) => c.pending).map((c) => `${c.name}:`);
+    const known = readiness.reasons.filter((r) => !pending.some((p) => r.startsWith(p)));
+    return known.length > 0 ? 'down' : 'degraded';
+  }
   if (readiness.checks.some((c) => !c.ok)) return 'degraded';
   if (plugins.some((p) => p.state === 'failed' || p.state === 'skipped')) return 'degraded';
   return 'ok';
 }
 
-/** Reachability of the plugin providing `service`, from its `<plugin>.reachable` check. */
+/** Reachability (`up`, `down`, `unknown` until the first probe) of the plugin providing `service`, from its `<plugin>.reachable` check. */
 function dependency(service: string, inputs: HealthInputs) {
   const provider = inputs.plugins.find((p) => p.provides.includes(service));
   if (!provider) return { configured: false };
@@ -41,7 +50,7 @@ function dependency(service: string, inputs: HealthInputs) {
     configured: true,
     provider: provider.id,
     state: provider.state,
-    reachable: check ? check.ok : null,
+    reachable: !check || check.pending ? 'unknown' : check.ok ? 'up' : 'down',
     detail: check?.detail ?? null,
   };
 }
@@ -57,12 +66,14 @@ export function buildHealth(inputs: HealthInputs): Record<string, unknown> {
     timestamp: new Date(now).toISOString(),
     startedAt: new Date(startedAt).toISOString(),
     uptimeSeconds: Math.max(0, Math.round((now - startedAt) / 1000)),
+    // The original runtime's name for the same figure; scripts written for it read `uptime`.
+    uptime: Math.max(0, Math.round((now - startedAt) / 1000)),
     versions: { runtimeService: identity.runtimeVersion, openclaw: identity.openclawVersion ?? null, node: process.versions.node },
     // The IP address goes to the backend only; /health is unauthenticated.
     infrastructure: { dropletId: identity.dropletId ?? null, region: identity.region ?? null },
     dependencies: { backend: dependency('backend', inputs), gateway: dependency('gateway', inputs) },
     delivery: inputs.delivery,
-    checks: readiness.checks.map((c) => ({ name: c.name, ok: c.ok, critical: c.critical, detail: c.detail ?? null })),
+    checks: readiness.checks.map((c) => ({ name: c.name, ok: c.ok, critical: c.critical, detail: c.detail ?? null, ...(c.pending ? { pending: true } : {}) })),
     plugins: plugins.map((p) => ({
       id: p.id,
       version: p.version,

@@ -40,6 +40,8 @@ export interface CycleDeps {
   logger: Logger;
   now(): number;
   options: CycleOptions;
+  /** Tasks with undelivered notifications for the agent: delivery brings those, so the heartbeat leaves them out. */
+  pendingTaskIds?: () => ReadonlySet<Id>;
 }
 
 export interface CycleResult {
@@ -89,7 +91,9 @@ export async function runHeartbeatCycle(deps: CycleDeps, agent: AgentWithSession
 
   const assigned = await backend.listAssignedTasksForAgent({ agentId: agent._id, includeDone: false, limit: options.maxTrackedTasks });
   const account = followUps ? await backend.listTasksForOrchestratorHeartbeat({ statuses: ORCHESTRATOR_STATUSES, limit: ORCHESTRATOR_LIST_LIMIT }) : [];
-  const tracked = pickTracked([...assigned, ...account], followUps ? ORCHESTRATOR_STATUSES : AGENT_STATUSES, options.maxTrackedTasks);
+  const pending = deps.pendingTaskIds?.() ?? new Set<Id>();
+  const candidates = [...assigned, ...account].filter((t) => !pending.has(t._id));
+  const tracked = pickTracked(candidates, followUps ? ORCHESTRATOR_STATUSES : AGENT_STATUSES, options.maxTrackedTasks);
   const focus = tracked[0];
 
   let thread: ThreadItem[] = [];

@@ -4,39 +4,10 @@
  * heartbeat plugin on a 300 ms test interval. No delivery plugin: every gateway
  * request here is a heartbeat.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { definePlugin } from '../../core/plugin.ts';
-import Type from 'typebox';
-import type { HeartbeatEvent } from '../../core/hooks.ts';
-import { BackendService } from '../../core/services.ts';
-import type { BackendPort } from '../../core/ports/backend.ts';
-import type { AgentWithSession } from '../../core/ports/domain.ts';
-import { openLocalBackend } from '../backend-local/index.ts';
-import { seedDemoAccount, type SeedResult } from '../backend-local/seed.ts';
-import { userCreateTask, withAccount } from '../backend-local/admin.ts';
-import { startScriptedGateway, type ScriptedGateway, type ScriptedRequest } from '../../tests/support/scripted-gateway.ts';
-import { createTestKernel, type TestKernel } from '../../tests/support/test-kernel.ts';
+import type { ScriptedRequest } from '../../tests/support/scripted-gateway.ts';
 import { eventually } from '../../tests/delivery/harness.ts';
-import heartbeat from './index.ts';
-
-const REPO = path.resolve(import.meta.dirname, '..', '..');
-const TOOL_PLUGINS = ['tools-task', 'tools-collab', 'tools-orchestrator'].filter((id) => existsSync(path.join(REPO, 'plugins', id, 'index.ts')));
-
-interface Env {
-  seed: SeedResult;
-  gateway: ScriptedGateway;
-  t: TestKernel;
-  events: HeartbeatEvent[];
-  /** Fires onAgentsChanged as agent-sync would. */
-  agentsChanged(agents: AgentWithSession[]): Promise<void>;
-  backend: BackendPort;
-  createTask(title: string, assignee: 'engineer' | 'qa'): string;
-  start(): Promise<void>;
-  close(): Promise<void>;
-}
+import { setupHeartbeatEnv, type HeartbeatEnv as Env } from './e2e-harness.ts';
 
 let env: Env | undefined;
 afterEach(async () => {
@@ -44,64 +15,9 @@ afterEach(async () => {
   env = undefined;
 });
 
-async function setup(): Promise<Env> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'mc-heartbeat-'));
-  const dbPath = path.join(dir, 'mc.sqlite');
-  const seeding = openLocalBackend(dbPath);
-  const seed = seedDemoAccount(seeding.db);
-  seeding.close();
-  const gateway = await startScriptedGateway({ agents: ['orion', 'engineer', 'qa'] });
-  gateway.setDefault({ text: 'HEARTBEAT_OK' });
-  const events: HeartbeatEvent[] = [];
-  let fire: ((agents: AgentWithSession[]) => Promise<void>) | undefined;
-  const recorder = definePlugin({
-    id: 'hb-recorder',
-    version: '0.0.0',
-    configSchema: Type.Object({}, { additionalProperties: false }),
-    register(api) {
-      api.hooks.onHeartbeat.tap((e) => {
-        events.push(e);
-      });
-      fire = (agents) => api.hooks.onAgentsChanged.call({ agents, added: [], removed: [], changed: [] });
-    },
-  });
-  const t = await createTestKernel({
-    runtime: { dataDir: dir, shutdownTimeoutMs: 5000 },
-    plugins: [
-      { use: 'backend-local', options: { path: dbPath } },
-      { use: 'gateway-openclaw', options: { url: gateway.url, requestTimeoutMs: 5000, probeIntervalMs: 200, downRetryMinMs: 100 } },
-      ...TOOL_PLUGINS.map((use) => ({ use })),
-      { plugin: recorder },
-      { plugin: heartbeat, options: { intervalOverrideMs: 300, jitterMs: 0, runTimeoutMs: 3000 } },
-    ],
-  });
-  const e: Env = {
-    seed,
-    gateway,
-    t,
-    events,
-    agentsChanged: (agents) => fire!(agents),
-    get backend() {
-      return t.kernel.services.get(BackendService)!;
-    },
-    createTask(title, assignee) {
-      const b = openLocalBackend(dbPath);
-      try {
-        return withAccount(b.db, seed.accountId, 'write', (ctx) => userCreateTask(ctx, seed.userId, { title, assignedAgentIds: [seed.agents[assignee]] }));
-      } finally {
-        b.close();
-      }
-    },
-    start: () => t.kernel.start(),
-    async close() {
-      await t.kernel.stop('test done');
-      await gateway.close();
-    },
-  };
-  return e;
-}
+const setup = () => setupHeartbeatEnv();
 
-const engineerEvent = (e: Env, n = 1) => eventually(() => e.events.filter((x) => x.agentSlug === 'engineer')[n - 1], 8000, 'engineer heartbeat');
+const engineerEvent = (e: Env, n = 1) => eventually(() => e.events.filter((x) => x.agentSlug === 'engineer')[n - 1], 20_000, 'engineer heartbeat');
 const agentPosts = async (e: Env, taskId: string) =>
   (await e.backend.loadTaskDetailsForAgentTool({ agentId: e.seed.agents.orion, taskId, messageLimit: 50 })).thread.filter((m) => m.authorType === 'agent');
 const isHeartbeat = (req: ScriptedRequest) => (req.userText ?? '').includes('Heartbeat check-in');

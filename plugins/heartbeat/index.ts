@@ -7,12 +7,13 @@
  */
 import Type from 'typebox';
 import { definePlugin } from '../../core/plugin.ts';
-import { BackendService, GatewayService } from '../../core/services.ts';
+import { AgentTurnsRef, BackendService, GatewayService } from '../../core/services.ts';
 import { createToolExecutor } from '../../core/tools/executor.ts';
 import type { HeartbeatEvent } from '../../core/hooks.ts';
 import type { AgentWithSession, Id } from '../../core/ports/domain.ts';
 import { HeartbeatScheduler } from './scheduler.ts';
 import { classifyCycleError, runHeartbeatCycle, type CycleResult } from './cycle.ts';
+import { nextIdleChance } from './turns.ts';
 
 const TOKEN = { minLength: 3, pattern: '^[A-Z][A-Z0-9_]+$' };
 
@@ -48,7 +49,8 @@ export default definePlugin({
   version: '1.0.0',
   description: 'Periodic check-ins: wakes each agent on its heartbeat interval to report or act on its tasks',
   dependsOn: ['backend', 'gateway'],
-  optionalDependsOn: ['agent-sync'],
+  // agent-turns (delivery): heartbeats never run beside a delivery to the same agent.
+  optionalDependsOn: ['agent-sync', 'agent-turns'],
   configSchema: Options,
   env: {
     HEARTBEAT_ENABLED: { path: 'enabled', type: 'boolean' },
@@ -59,10 +61,13 @@ export default definePlugin({
   register(api, options) {
     const backend = api.use(BackendService);
     const gateway = api.use(GatewayService);
+    const turns = api.tryUse(AgentTurnsRef);
     const executor = createToolExecutor({ tools: api.tools, hooks: api.hooks, backend, logger: api.logger, metrics: api.metrics });
     const roster = new Map<Id, AgentWithSession>();
     const last = new Map<Id, { outcome: HeartbeatEvent['outcome']; reason: string; taskId: Id | null; at: number }>();
     let lastError: { agentId: Id; reason: string; at: number } | null = null;
+    /** Agents whose due heartbeat waits for their deliveries to drain. */
+    const deferred = new Set<Id>();
     let scheduler: HeartbeatScheduler | undefined;
 
     // This plugin produces heartbeat events, so it owns their metrics (see plugins/metrics header).
@@ -76,7 +81,8 @@ export default definePlugin({
 
     const intervalMs = (agent: AgentWithSession): number => {
       if (options.intervalOverrideMs !== undefined) return options.intervalOverrideMs;
-      const minutes = agent.heartbeatInterval > 0 ? agent.heartbeatInterval : options.defaultIntervalMinutes;
+      const own = agent.heartbeatInterval;
+      const minutes = Number.isFinite(own) && own > 0 ? own : options.defaultIntervalMinutes;
       return Math.round(Math.max(minutes, options.minIntervalMinutes) * 60_000);
     };
 
@@ -84,19 +90,45 @@ export default definePlugin({
       roster.clear();
       for (const a of agents) roster.set(a._id, a);
       for (const id of [...last.keys()]) if (!roster.has(id)) last.delete(id);
-      scheduler?.sync(agents.map((a) => ({ agentId: a._id, intervalMs: intervalMs(a) })), initial);
+      // lastHeartbeat (written by updateAgentHeartbeat) lets a restart resume each agent's chain.
+      scheduler?.sync(
+        agents.map((a) => ({ agentId: a._id, intervalMs: intervalMs(a), lastRunAt: typeof a.lastHeartbeat === 'number' ? a.lastHeartbeat : undefined })),
+        initial,
+      );
     };
 
     const runOne = async (agentId: Id, signal: AbortSignal) => {
+      if (!roster.has(agentId)) return;
+      if (turns?.busy(agentId)) {
+        // Deferred, not dropped: it runs once the agent's deliveries drained.
+        total.inc({ outcome: 'deferred' });
+        api.logger.info({ agent: roster.get(agentId)?.slug, reason: 'agent has notifications pending' }, 'heartbeat deferred');
+        deferred.add(agentId);
+        const stopping = AbortSignal.any([signal, api.kernel.shutdownSignal]);
+        try {
+          while (turns.busy(agentId) && !stopping.aborted && roster.has(agentId)) await nextIdleChance(turns, agentId, stopping);
+        } finally {
+          deferred.delete(agentId);
+        }
+        if (stopping.aborted || !roster.has(agentId)) return;
+      }
       // Looked up now, not when scheduled: the roster may have changed since.
       const agent = roster.get(agentId);
       if (!agent) return;
+      // Taken in the same tick as the last busy check: deliveries to this agent now wait for the heartbeat.
+      const release = turns?.hold(agentId, 'heartbeat');
       const started = Date.now();
       let result: CycleResult;
       try {
-        result = await runHeartbeatCycle({ backend, gateway, executor, logger: api.logger, now: () => api.clock.now(), options }, agent, signal);
+        result = await runHeartbeatCycle(
+          { backend, gateway, executor, logger: api.logger, now: () => api.clock.now(), options, pendingTaskIds: turns ? () => turns.pendingTaskIds(agentId) : undefined },
+          agent,
+          signal,
+        );
       } catch (err) {
         result = classifyCycleError(err);
+      } finally {
+        release?.();
       }
       const durationMs = Date.now() - started;
       const at = api.clock.now();
@@ -122,6 +154,7 @@ export default definePlugin({
       enabled: options.enabled,
       scheduled: scheduler?.snapshot().map((s) => ({ ...s, slug: roster.get(s.agentId)?.slug ?? null })) ?? [],
       running: scheduler?.runningCount ?? 0,
+      deferred: [...deferred].map((id) => roster.get(id)?.slug ?? id),
       last: Object.fromEntries(last),
       lastError,
     }));
@@ -135,6 +168,7 @@ export default definePlugin({
         scheduler = new HeartbeatScheduler({
           run: runOne,
           jitterMs: options.jitterMs,
+          now: () => api.clock.now(),
           onError: (agentId, err) => api.logger.error({ err, agentId }, 'heartbeat run threw'),
         });
         // Works without agent-sync; if agent-sync already fired, its roster is at least as fresh.
@@ -152,7 +186,7 @@ export default definePlugin({
       },
       async stop() {
         // onShutdown normally drained already; this covers a stop without it (failed boot).
-        await scheduler?.stop(Date.now() + 1000);
+        await scheduler?.stop(api.clock.now() + 1000);
       },
     };
   },

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HeartbeatScheduler } from './scheduler.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -147,5 +147,69 @@ describe('HeartbeatScheduler', () => {
     await sleep(20);
     await scheduler.stop(Date.now() + 50);
     expect(aborted).toBe(true);
+  });
+});
+
+describe('HeartbeatScheduler with a fake clock', () => {
+  const MINUTE = 60_000;
+  const DAY = 24 * 60 * MINUTE;
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function counting() {
+    const runs: Array<{ agentId: string; at: number }> = [];
+    return { runs, run: async (agentId: string) => void runs.push({ agentId, at: Date.now() }), of: (id: string) => runs.filter((r) => r.agentId === id).map((r) => r.at) };
+  }
+
+  it('an interval over ~24.8 days (the timer limit) waits the whole interval instead of looping every 1 ms', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const rec = counting();
+    scheduler = new HeartbeatScheduler({ run: rec.run, jitterMs: 0, random: () => 0 });
+    scheduler.sync([{ agentId: 'a', intervalMs: 40 * DAY }], true);
+    await vi.advanceTimersByTimeAsync(10 * MINUTE);
+    expect(rec.of('a')).toEqual([0]); // the first run only
+    expect(scheduler.snapshot()[0]!.nextAt).toBe(40 * DAY);
+    await vi.advanceTimersByTimeAsync(40 * DAY - 10 * MINUTE - 1);
+    expect(rec.of('a')).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(rec.of('a')).toEqual([0, 40 * DAY]);
+  });
+
+  it('resumes from each agent’s last heartbeat; agents never seen (or overdue) get the staggered first run', async () => {
+    const T = 1_800_000_000_000;
+    vi.useFakeTimers({ now: T });
+    const rec = counting();
+    scheduler = new HeartbeatScheduler({ run: rec.run, jitterMs: 0, random: () => 0 });
+    scheduler.sync(
+      [
+        { agentId: 'recent', intervalMs: 60 * MINUTE, lastRunAt: T - 10 * MINUTE },
+        { agentId: 'never', intervalMs: 60 * MINUTE },
+        { agentId: 'overdue', intervalMs: 60 * MINUTE, lastRunAt: T - 3 * 60 * MINUTE },
+      ],
+      true,
+    );
+    expect(scheduler.snapshot().find((s) => s.agentId === 'recent')!.nextAt).toBe(T + 50 * MINUTE);
+    await vi.advanceTimersByTimeAsync(2 * MINUTE);
+    // Only the two that are due ran, spread over the start-up window.
+    expect(rec.runs.map((r) => r.agentId).sort()).toEqual(['never', 'overdue']);
+    expect(new Set(rec.runs.map((r) => r.at)).size).toBe(2);
+    await vi.advanceTimersByTimeAsync(48 * MINUTE - 1);
+    expect(rec.of('recent')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(rec.of('recent')).toEqual([T + 50 * MINUTE]);
+  });
+
+  it('an agent that joins later with a recent heartbeat also waits for its interval', async () => {
+    const T = 1_800_000_000_000;
+    vi.useFakeTimers({ now: T });
+    const rec = counting();
+    scheduler = new HeartbeatScheduler({ run: rec.run, jitterMs: 0, random: () => 0 });
+    scheduler.sync([], true);
+    scheduler.sync([{ agentId: 'late', intervalMs: 30 * MINUTE, lastRunAt: T - 5 * MINUTE }]);
+    await vi.advanceTimersByTimeAsync(25 * MINUTE - 1);
+    expect(rec.runs).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(rec.of('late')).toEqual([T + 25 * MINUTE]);
   });
 });

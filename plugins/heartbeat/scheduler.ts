@@ -10,6 +10,12 @@
 export interface ScheduledAgent {
   agentId: string;
   intervalMs: number;
+  /**
+   * When the agent last checked in (epoch ms, the backend's `lastHeartbeat`).
+   * Used only when the agent enters the schedule: a restart resumes its chain
+   * instead of waking it at once. Unknown or overdue agents get the staggered first run.
+   */
+  lastRunAt?: number;
 }
 
 export interface SchedulerOptions {
@@ -20,6 +26,8 @@ export interface SchedulerOptions {
   onError?(agentId: string, err: unknown): void;
   /** Injected for tests; defaults to Math.random. */
   random?: () => number;
+  /** Epoch ms; defaults to Date.now (the kernel passes its clock). */
+  now?: () => number;
 }
 
 interface Entry {
@@ -36,17 +44,25 @@ interface Entry {
 const STAGGER_CAP_MS = 120_000;
 /** Small random spread for agents that join later, so a burst of additions does not fire at once. */
 const JOIN_SPREAD_MS = 2_000;
+/**
+ * Longest delay one timer can take: Node turns anything above 2^31-1 ms (~24.8
+ * days) into 1 ms, which made a long interval a busy loop. Longer waits are
+ * chained from several timers.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class HeartbeatScheduler {
   readonly #entries = new Map<string, Entry>();
   readonly #options: SchedulerOptions;
   readonly #random: () => number;
+  readonly #now: () => number;
   readonly #abort = new AbortController();
   #stopped = false;
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
     this.#random = options.random ?? Math.random;
+    this.#now = options.now ?? Date.now;
   }
 
   /**
@@ -61,11 +77,16 @@ export class HeartbeatScheduler {
     agents.forEach((a) => {
       if (this.#live(a.agentId)) this.#update(a);
     });
-    fresh.forEach((a, index) => {
-      const spread = Math.min(JOIN_SPREAD_MS, this.#options.jitterMs) * this.#random();
+    const now = this.#now();
+    const spread = () => Math.min(JOIN_SPREAD_MS, this.#options.jitterMs) * this.#random();
+    // Resume the chain of an agent that checked in recently: its next run is one interval after that.
+    const resuming = fresh.filter((a) => a.lastRunAt !== undefined && a.lastRunAt + a.intervalMs > now);
+    const due = fresh.filter((a) => !resuming.includes(a));
+    for (const a of resuming) this.#add(a, a.lastRunAt! + a.intervalMs - now + spread());
+    due.forEach((a, index) => {
       // A lone agent (or a join) runs soon; several at boot spread across a window.
-      const stagger = initial && fresh.length > 1 ? (index / fresh.length) * Math.min(a.intervalMs * 0.4, STAGGER_CAP_MS) : 0;
-      this.#add(a, stagger + spread);
+      const stagger = initial && due.length > 1 ? (index / due.length) * Math.min(a.intervalMs * 0.4, STAGGER_CAP_MS) : 0;
+      this.#add(a, stagger + spread());
     });
   }
 
@@ -91,7 +112,7 @@ export class HeartbeatScheduler {
     if (inFlight.length > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        timer = setTimeout(resolve, Math.min(MAX_TIMER_MS, Math.max(0, deadline - this.#now())));
       });
       await Promise.race([Promise.allSettled(inFlight), timeout]);
       clearTimeout(timer);
@@ -147,8 +168,14 @@ export class HeartbeatScheduler {
 
   #arm(entry: Entry, delayMs: number): void {
     const delay = Math.max(0, Math.round(delayMs));
-    entry.nextAt = Date.now() + delay;
-    entry.timer = setTimeout(() => this.#fire(entry), delay);
+    entry.nextAt = this.#now() + delay;
+    this.#wait(entry, delay);
+  }
+
+  /** One timer, or a chain of them for delays beyond MAX_TIMER_MS. */
+  #wait(entry: Entry, remaining: number): void {
+    const step = Math.min(remaining, MAX_TIMER_MS);
+    entry.timer = setTimeout(() => (step < remaining ? this.#wait(entry, remaining - step) : this.#fire(entry)), step);
     // Heartbeats alone must not keep a process alive; the kernel owns the lifetime.
     entry.timer.unref?.();
   }

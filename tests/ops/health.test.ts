@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import Type from 'typebox';
 import { definePlugin } from '../../core/plugin.ts';
@@ -5,6 +7,27 @@ import { createTestKernel, type TestKernel } from '../support/test-kernel.ts';
 import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway.ts';
 import { readFakeBackend, writeFakeBackend } from '../fixtures/plugins/fake-backend/index.ts';
 import { eventually, FAKE_BACKEND, fakeBackendFile, get, switchPlugin } from './helpers.ts';
+
+/** A gateway stand-in whose readiness endpoint (GET /v1/models) answers after `delayMs`. */
+async function slowModelsGateway(delayMs: number): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const timer = setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', data: [{ id: 'openclaw', object: 'model' }] }));
+    }, delayMs);
+    res.on('close', () => clearTimeout(timer));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -187,7 +210,7 @@ describe('health plugin: /health', () => {
       state: 'running',
       versions: { runtimeService: '3.4.5', openclaw: '2026.9.6' },
       dependencies: {
-        gateway: { configured: true, provider: 'gateway-openclaw', reachable: true },
+        gateway: { configured: true, provider: 'gateway-openclaw', reachable: 'up' },
         backend: { configured: false },
       },
       delivery: {
@@ -207,11 +230,60 @@ describe('health plugin: /health', () => {
     expect(body.plugins.find((p: { id: string }) => p.id === 'gateway-openclaw').status).toMatchObject({ tokenConfigured: true, reachable: 'up' });
   });
 
-  it('answers 503 when not ready (unlike the original, which always said 200)', async () => {
+  it('answers 200 with status down and the reasons when not ready, like the original (503 is /readyz’s business)', async () => {
     const sw = switchPlugin(false);
     const { kernel } = await boot([{ plugin: sw.plugin }]);
     const res = await get(kernel, '/health');
-    expect(res.status).toBe(503);
+    expect(res.status).toBe(200);
     expect(res.json()).toMatchObject({ status: 'down', ready: false, reasons: ['switch.dependency: dependency down'] });
+    expect((await get(kernel, '/readyz')).status).toBe(503);
+    // Fields scripts written for the original read.
+    expect(res.json()).toMatchObject({ uptime: expect.any(Number), versions: { runtimeService: '3.4.5' }, timestamp: expect.any(String) });
+  });
+
+  it('the first /health after start already carries the gateway’s real reachability', async () => {
+    // The first probe takes a while: /health waits for it (bounded) instead of answering "not probed yet".
+    const slow = await slowModelsGateway(300);
+    cleanups.push(() => slow.close());
+    const { kernel } = await boot([{ use: 'gateway-openclaw', options: { url: slow.url, probeIntervalMs: 60_000 } }]);
+    const res = await get(kernel, '/health');
+    expect(res.status).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'ok', ready: true, dependencies: { gateway: { configured: true, reachable: 'up' } } });
+  });
+
+  it('a dependency whose first probe has not completed shows unknown (degraded, not down); /readyz stays 503 until it is known', async () => {
+    const slow = await slowModelsGateway(1500);
+    cleanups.push(() => slow.close());
+    const t = await createTestKernel({
+      plugins: [
+        { use: 'http', options: { port: 0 } },
+        { use: 'runtime-info' },
+        { use: 'health', options: { readinessCacheMs: 0, firstProbeWaitMs: 50 } },
+        { use: 'gateway-openclaw', options: { url: slow.url, probeIntervalMs: 60_000 } },
+      ],
+    });
+    cleanups.push(() => t.kernel.stop('test end'));
+    await t.kernel.start();
+    const res = await get(t.kernel, '/health');
+    expect(res.status).toBe(200);
+    expect(res.json()).toMatchObject({
+      status: 'degraded',
+      ready: false,
+      reasons: ['gateway-openclaw.reachable: gateway not probed yet'],
+      dependencies: { gateway: { configured: true, reachable: 'unknown' } },
+    });
+    expect((await get(t.kernel, '/readyz')).status).toBe(503);
+    await eventually(async () => (await get(t.kernel, '/readyz')).status === 200);
+    expect((await get(t.kernel, '/health')).json()).toMatchObject({ status: 'ok', dependencies: { gateway: { reachable: 'up' } } });
+  });
+
+  it('a gateway known to be down makes /health say down (still 200)', async () => {
+    const gw = await startScriptedGateway();
+    const url = gw.url;
+    await gw.close();
+    const { kernel } = await boot([{ use: 'gateway-openclaw', options: { url, probeIntervalMs: 60_000, downRetryMinMs: 50 } }]);
+    const res = await get(kernel, '/health');
+    expect(res.status).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'down', dependencies: { gateway: { reachable: 'down' } } });
   });
 });
