@@ -15,6 +15,10 @@ import { createTestKernel, type TestKernel, type TestPluginEntry } from '../supp
 import { BackendService } from '../../core/services.ts';
 import type { BackendPort } from '../../core/ports/backend.ts';
 import type { ThreadItem } from '../../core/ports/domain.ts';
+import Type from 'typebox';
+import { definePlugin } from '../../core/plugin.ts';
+import { openLocalBackend } from '../../plugins/backend-local/index.ts';
+import { createLocalPort } from '../../plugins/backend-local/port.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..', '..');
 const TOOL_PLUGINS = ['tools-task', 'tools-collab', 'tools-orchestrator'].filter((id) => existsSync(path.join(REPO, 'plugins', id, 'index.ts')));
@@ -42,6 +46,26 @@ export interface HarnessOptions {
   backendPlugin?: (dbPath: string, seed: SeedResult) => TestPluginEntry;
   extraPlugins?: TestPluginEntry[];
   runtime?: Record<string, unknown>;
+  /** Wrap the embedded backend's port (delays, faults, spies); ignored with `backendPlugin`. */
+  wrapBackend?: (port: BackendPort) => BackendPort;
+}
+
+/** The embedded backend on `dbPath`, its port passed through `wrap` (fault injection, spies). */
+export function wrappedLocalBackend(dbPath: string, seed: SeedResult, wrap: (port: BackendPort) => BackendPort): TestPluginEntry {
+  return {
+    plugin: definePlugin({
+      id: 'wrapped-backend',
+      version: '1',
+      provides: ['backend'],
+      configSchema: Type.Object({}),
+      register(api) {
+        const local = openLocalBackend(dbPath);
+        const port = createLocalPort(local.service, { accountId: seed.accountId, serviceToken: seed.serviceToken });
+        api.provide(BackendService, wrap(port));
+        return { stop: () => local.close() };
+      },
+    }),
+  };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -55,7 +79,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const t = await createTestKernel({
       runtime: { dataDir: dir, shutdownTimeoutMs: 5000, ...options.runtime },
       plugins: [
-        options.backendPlugin ? options.backendPlugin(dbPath, seed) : { use: 'backend-local', options: { path: dbPath } },
+        options.backendPlugin
+          ? options.backendPlugin(dbPath, seed)
+          : options.wrapBackend
+            ? wrappedLocalBackend(dbPath, seed, options.wrapBackend)
+            : { use: 'backend-local', options: { path: dbPath } },
         { use: 'gateway-openclaw', options: { url: gateway.url, requestTimeoutMs: 5000, probeIntervalMs: 200, downRetryMinMs: 100 } },
         { use: 'delivery-policy' },
         ...TOOL_PLUGINS.map((use) => ({ use })),
