@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { SeedResult } from '../../plugins/backend-local/seed.ts';
+import type { Ctx } from '../../plugins/backend-local/model.ts';
 import { userCreateTask, userPostMessage } from '../../plugins/backend-local/admin.ts';
 import { seededDb } from '../support/seeded-db.ts';
 import { DeliveryStore } from '../../plugins/delivery/store.ts';
@@ -33,6 +34,8 @@ export interface Harness {
   /** A second kernel on the same files (restart). */
   restart(): Promise<void>;
   createTask(title: string, assignee?: 'engineer' | 'qa' | 'orion'): string;
+  /** Runs `fn` in a write transaction on the demo account (operator/user actions). */
+  write<T>(fn: (ctx: Ctx) => T): T;
   postMessage(taskId: string, content: string): string;
   thread(taskId: string): Promise<ThreadItem[]>;
   undelivered(): Promise<number>;
@@ -46,6 +49,8 @@ export interface HarnessOptions {
   backendPlugin?: (dbPath: string, seed: SeedResult) => TestPluginEntry;
   extraPlugins?: TestPluginEntry[];
   runtime?: Record<string, unknown>;
+  /** Bearer token the scripted gateway requires and the runtime sends. */
+  gatewayToken?: string;
   /** Wrap the embedded backend's port (delays, faults, spies); ignored with `backendPlugin`. */
   wrapBackend?: (port: BackendPort) => BackendPort;
 }
@@ -71,7 +76,7 @@ export function wrappedLocalBackend(dbPath: string, seed: SeedResult, wrap: (por
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const db = seededDb('mc-delivery-');
   const { dir, dbPath, seed } = db;
-  const gateway = await startScriptedGateway({ agents: ['orion', 'engineer', 'qa'] });
+  const gateway = await startScriptedGateway({ agents: ['orion', 'engineer', 'qa'], token: options.gatewayToken });
   // Agents not scripted by a test decline politely (thread updates to the orchestrator, say).
   gateway.setDefault({ text: 'NOTHING_TO_ADD' });
 
@@ -84,7 +89,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           : options.wrapBackend
             ? wrappedLocalBackend(dbPath, seed, options.wrapBackend)
             : { use: 'backend-local', options: { path: dbPath } },
-        { use: 'gateway-openclaw', options: { url: gateway.url, requestTimeoutMs: 5000, probeIntervalMs: 200, downRetryMinMs: 100 } },
+        { use: 'gateway-openclaw', options: { url: gateway.url, ...(options.gatewayToken ? { token: options.gatewayToken } : {}), requestTimeoutMs: 5000, probeIntervalMs: 200, downRetryMinMs: 100 } },
         { use: 'delivery-policy' },
         ...TOOL_PLUGINS.map((use) => ({ use })),
         ...(options.extraPlugins ?? []),
@@ -111,6 +116,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     createTask(title, assignee) {
       return db.write((ctx) => userCreateTask(ctx, seed.userId, { title, assignedAgentIds: assignee ? [seed.agents[assignee]] : [] }));
     },
+    write: (fn) => db.write(fn),
     postMessage(taskId, content) {
       return db.write((ctx) => userPostMessage(ctx, seed.userId, taskId, content));
     },
