@@ -66,7 +66,7 @@ export class DeliveryLoop {
   /** Ids that ended, with the sequence number at which they did (stale lists). */
   readonly #ended = new Map<Id, number>();
   #seq = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: AbortController | undefined;
   #cycle: Promise<void> | undefined;
   #rerun = false;
   #stopped = true;
@@ -139,7 +139,7 @@ export class DeliveryLoop {
   /** Stop polling; let runs finish until `deadline`, then cancel what remains (left undelivered). */
   async stop(deadline: number): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#timer?.abort();
     const drain = Promise.allSettled([this.#cycle, this.#pool.drain()]);
     const budget = Math.max(0, deadline - this.#clock.now() - 500);
     // The waits are cancelled once decided, so no timer outlives the stop.
@@ -157,18 +157,26 @@ export class DeliveryLoop {
     }
   }
 
+  /** Waits on the clock (tests drive it), then polls; a newer schedule cancels the older wait. */
   #schedule(delayMs: number): void {
     if (this.#stopped) return;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#cycle = this.#poll().finally(() => {
-        this.#cycle = undefined;
-        if (this.#rerun) {
-          this.#rerun = false;
-          this.#schedule(0);
-        }
-      });
-    }, delayMs);
+    this.#timer?.abort();
+    const timer = new AbortController();
+    this.#timer = timer;
+    this.#clock.sleep(delayMs, timer.signal).then(
+      () => {
+        if (this.#timer !== timer || this.#stopped) return;
+        this.#timer = undefined;
+        this.#cycle = this.#poll().finally(() => {
+          this.#cycle = undefined;
+          if (this.#rerun) {
+            this.#rerun = false;
+            this.#schedule(0);
+          }
+        });
+      },
+      () => undefined,
+    );
   }
 
   async #poll(): Promise<void> {

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { SeedResult } from '../../plugins/backend-local/seed.ts';
 import type { Ctx } from '../../plugins/backend-local/model.ts';
+import type { Clock } from '../../core/clock.ts';
 import { userCreateTask, userPostMessage } from '../../plugins/backend-local/admin.ts';
 import { seededDb } from '../support/seeded-db.ts';
 import { DeliveryStore } from '../../plugins/delivery/store.ts';
@@ -49,6 +50,10 @@ export interface HarnessOptions {
   backendPlugin?: (dbPath: string, seed: SeedResult) => TestPluginEntry;
   extraPlugins?: TestPluginEntry[];
   runtime?: Record<string, unknown>;
+  /** Clock handed to the kernel (a FakeClock drives the poll schedule). */
+  clock?: Clock;
+  /** Options of the gateway plugin over the harness defaults. */
+  gateway?: Record<string, unknown>;
   /** Bearer token the scripted gateway requires and the runtime sends. */
   gatewayToken?: string;
   /** Wrap the embedded backend's port (delays, faults, spies); ignored with `backendPlugin`. */
@@ -89,12 +94,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           : options.wrapBackend
             ? wrappedLocalBackend(dbPath, seed, options.wrapBackend)
             : { use: 'backend-local', options: { path: dbPath } },
-        { use: 'gateway-openclaw', options: { url: gateway.url, ...(options.gatewayToken ? { token: options.gatewayToken } : {}), requestTimeoutMs: 5000, probeIntervalMs: 200, downRetryMinMs: 100 } },
+        { use: 'gateway-openclaw', options: { url: gateway.url, ...(options.gatewayToken ? { token: options.gatewayToken } : {}), requestTimeoutMs: 5000, probeIntervalMs: 200, downRetryMinMs: 100, ...options.gateway } },
         { use: 'delivery-policy' },
         ...TOOL_PLUGINS.map((use) => ({ use })),
         ...(options.extraPlugins ?? []),
-        { use: 'delivery', options: { intervalMs: 1000, backoffBaseMs: 100, backoffMaxMs: 400, maxAttempts: 3, runTimeoutMs: 3000, ...options.delivery } },
+        { use: 'delivery', options: withoutUndefined({ intervalMs: 1000, backoffBaseMs: 100, backoffMaxMs: 400, maxAttempts: 3, runTimeoutMs: 3000, ...options.delivery }) },
       ],
+      clock: options.clock,
     });
     await t.kernel.start();
     return t;
@@ -135,6 +141,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
   return h;
+}
+
+/** `{ intervalMs: undefined }` in a test's options removes the harness default (adaptive polling). */
+function withoutUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
 /** Polls `check` until it returns a truthy value (or throws after `timeoutMs`). */
