@@ -304,6 +304,7 @@ export class DeliveryLoop {
     if (terminal) {
       this.#listed.delete(id);
       this.#retrying.delete(id);
+      this.turns.changed();
     }
   }
 

@@ -68,6 +68,7 @@ export class Outcomes {
       this.#settlements.delete(id);
       if (item.replay) this.#safe(() => this.#d.store.resolveDeadLetter(id), 'resolving the dead letter');
       else if (prior) this.#safe(() => this.#d.store.clearRetry(id), 'clearing retry state');
+      this.#d.ended(id, true);
       log.info({ posted: outcome.posted, reason: outcome.reason, toolCalls: outcome.toolCalls, durationMs, replay: item.replay || undefined }, 'notification delivered');
       await this.#finish(ctx, outcome, 'delivered', attempt, durationMs);
       return 'continue';
