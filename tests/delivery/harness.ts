@@ -32,8 +32,8 @@ export interface Harness {
   gateway: ScriptedGateway;
   t: TestKernel;
   backend: BackendPort;
-  /** A second kernel on the same files (restart). */
-  restart(): Promise<void>;
+  /** A second kernel on the same files (restart), optionally with other delivery options. */
+  restart(delivery?: Record<string, unknown>): Promise<void>;
   createTask(title: string, assignee?: 'engineer' | 'qa' | 'orion'): string;
   /** Runs `fn` in a write transaction on the demo account (operator/user actions). */
   write<T>(fn: (ctx: Ctx) => T): T;
@@ -115,8 +115,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     get backend() {
       return h.t.kernel.services.get(BackendService)!;
     },
-    async restart() {
+    async restart(delivery) {
       await h.t.kernel.stop('restart');
+      if (delivery) options = { ...options, delivery: { ...options.delivery, ...delivery } };
       h.t = await build();
     },
     createTask(title, assignee) {
