@@ -50,8 +50,3 @@ export function classifyFailure(err: unknown): Classified {
   }
   return { failure: 'answered', message: (err as Error)?.message ?? String(err) };
 }
-
-/** Backend errors worth retrying without spending budget (timeouts, 5xx, connection failures). */
-export function isTransientBackendError(err: unknown): boolean {
-  return isBackendError(err) && (err.transient || err.code === 'unauthorized');
-}
