@@ -28,7 +28,9 @@ async function cli(h: Harness, ...argv: string[]): Promise<{ code: number; out: 
 describe('delivery state against the backend', () => {
   it('delivers the newest message of a thread update that waited behind a run', async () => {
     const fetched = new Map<string, number>();
+    // A generous run deadline: the first run is slow on purpose and must not time out on a busy machine.
     h = await startHarness({
+      delivery: { runTimeoutMs: 30_000 },
       wrapBackend: (port) => ({
         ...port,
         async getNotificationForDelivery(args) {

@@ -2,13 +2,16 @@
  * When the loop lists notifications (issue 12 poll policy; issue 17 items 7-9):
  * counted list calls on a fake clock, real kernel, embedded backend.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import Type from 'typebox';
 import { agentMessages, eventually, startHarness, type Harness } from './harness.ts';
 import { FakeClock } from './fake-clock.ts';
 import { definePlugin } from '../../core/plugin.ts';
 import { STAGE } from '../../core/hook-facade.ts';
 import { BackendError, type BackendPort } from '../../core/ports/backend.ts';
+
+// Stepping a fake clock through 20 minutes is many small turns of the event loop: slow on a loaded machine.
+vi.setConfig({ testTimeout: 90_000 });
 
 let h: Harness | undefined;
 afterEach(async () => {
