@@ -42,7 +42,7 @@ export async function runDeliveriesCommand(argv: string[], io: DeliveriesIo): Pr
         for (const d of dead) {
           io.out(
             `${d.notificationId}  ${d.notificationType}  agent=${d.agentId ?? '-'} task=${d.taskId ?? '-'}  attempts=${d.attempts}  ` +
-              `dead since ${new Date(d.deadAt).toISOString()}${d.replayRequestedAt ? '  (retry requested)' : ''}\n    last error: ${d.lastError}`,
+              `dead since ${new Date(d.deadAt).toISOString()}${d.replayRequestedAt ? '  (retry requested)' : ''}\n    scope: ${d.scope}\n    last error: ${d.lastError}`,
           );
         }
       return 0;

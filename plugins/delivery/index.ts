@@ -11,16 +11,21 @@ import path from 'node:path';
 import Type from 'typebox';
 import { definePlugin } from '../../core/plugin.ts';
 import { deliveryCommands } from './commands.ts';
-import { BackendService, GatewayService, HttpServiceRef, RunTokensRef } from '../../core/services.ts';
+import { AgentTurnsRef, BackendService, GatewayService, HttpServiceRef, RunTokensRef, createServiceRef } from '../../core/services.ts';
+import type { AgentTurns } from '../../core/ports/agent-turns.ts';
 import { createToolExecutor } from '../../core/tools/executor.ts';
 import { DeliveryPolicyRef } from './policy-port.ts';
 import { DeliveryStore } from './store.ts';
 import { DeliveryLoop } from './loop.ts';
+import { deliveryScope } from './scope.ts';
+
+/** The `agent-sync` service, as far as delivery uses it (asked to run when the gateway does not know an agent). */
+const AgentSyncRef = createServiceRef<{ syncNow(): Promise<unknown> }>('agent-sync');
 
 const Options = Type.Object(
   {
-    /** Poll interval when idle (DELIVERY_INTERVAL). */
-    intervalMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 15_000 }),
+    /** Pins the poll interval (DELIVERY_INTERVAL); unset: adaptive, ~1 s while active, 15 s after 10 idle minutes. */
+    intervalMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000 })),
     backoffBaseMs: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 5_000 }),
     backoffMaxMs: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 300_000 }),
     listLimit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
@@ -37,6 +42,8 @@ const Options = Type.Object(
     silentToken: Type.String({ minLength: 3, pattern: '^[A-Z][A-Z0-9_]+$', default: 'NOTHING_TO_ADD' }),
     /** SQLite file for retry state and dead letters, relative to the runtime data dir. */
     storeFile: Type.String({ minLength: 1, default: 'delivery.sqlite' }),
+    /** Dead letters older than this are dropped (a replay asked for keeps its dead letter). */
+    deadLetterRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
   },
   { additionalProperties: false },
 );
@@ -46,7 +53,8 @@ export default definePlugin({
   version: '1.0.0',
   description: 'Delivers notifications to agent sessions and writes replies back',
   dependsOn: ['backend', 'gateway', 'delivery-policy'],
-  optionalDependsOn: ['http', 'run-tokens'],
+  optionalDependsOn: ['http', 'run-tokens', 'agent-sync'],
+  provides: ['agent-turns'],
   configSchema: Options,
   commands: deliveryCommands,
   env: {
@@ -108,9 +116,42 @@ export default definePlugin({
       await loop?.stop(deadline);
     });
 
+    // Heartbeats ask before they start an agent's turn; before start nothing is pending.
+    const turns: AgentTurns = {
+      busy: (agentId) => loop?.turns.busy(agentId) ?? false,
+      pendingTaskIds: (agentId) => loop?.turns.pendingTaskIds(agentId) ?? new Set(),
+      hold: (agentId, reason) => holdUntilStarted(agentId, reason),
+      onIdle: (listener) => {
+        idleListeners.add(listener);
+        const off = loop?.turns.onIdle(listener);
+        return () => {
+          idleListeners.delete(listener);
+          off?.();
+        };
+      },
+    };
+    const idleListeners = new Set<(agentId: string) => void>();
+    const holdUntilStarted = (agentId: string, reason: string): (() => void) => {
+      if (loop) return loop.turns.hold(agentId, reason);
+      // Held before the loop exists: take the hold when it starts, unless released first.
+      let release: (() => void) | undefined;
+      let released = false;
+      pendingHolds.push((l) => {
+        if (!released) release = l.turns.hold(agentId, reason);
+      });
+      return () => {
+        released = true;
+        release?.();
+      };
+    };
+    const pendingHolds: Array<(l: DeliveryLoop) => void> = [];
+    api.provide(AgentTurnsRef, turns);
+    const agentSync = api.tryUse(AgentSyncRef);
+
     return {
       start() {
-        store = new DeliveryStore(path.resolve(api.runtime.dataDir, options.storeFile));
+        // No busy wait in the runtime: a locked store must never block the event loop.
+        store = new DeliveryStore(path.resolve(api.runtime.dataDir, options.storeFile), { scope: deliveryScope(api.runtime.env, api.runtime.accountId), busyTimeoutMs: 0 });
         const http = api.tryUse(HttpServiceRef);
         loop = new DeliveryLoop(
           {
@@ -124,11 +165,16 @@ export default definePlugin({
             baseUrl: () => http?.baseUrl(),
             notifyWork: () => loop?.wake(),
           },
-          options,
-          store,
-          api.hooks,
-          api.clock,
+          { ...options, deadLetterRetentionMs: options.deadLetterRetentionDays * 86_400_000 },
+          {
+            store,
+            hooks: api.hooks,
+            clock: api.clock,
+            syncAgents: agentSync ? () => void agentSync.syncNow().catch((err: unknown) => api.logger.warn({ err }, 'agent sync failed')) : undefined,
+          },
         );
+        for (const listener of idleListeners) loop.turns.onIdle(listener);
+        for (const take of pendingHolds.splice(0)) take(loop);
         loop.start();
       },
       stop() {

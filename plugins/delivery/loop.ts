@@ -1,80 +1,135 @@
 /**
- * The delivery loop: poll undelivered notifications, fetch each context on its
- * own (one bad notification never blocks the others), ask policy, and run
- * deliverable notifications in a pool of sessions: items of one session in
- * order, sessions in parallel, never two runs of one notification at once.
+ * The delivery loop: poll undelivered notifications (poll-policy.ts says
+ * when), fetch each context on its own (one bad notification never blocks the
+ * others), ask policy, and run deliverable notifications in the session pool
+ * (sessions.ts). Failures are classified in failures.ts and handled in
+ * outcomes.ts; the loop's own state is reconciled with every list: ids that
+ * finished after a list was requested are ignored, delivered ones skipped.
  */
 import type { Logger } from 'pino';
-import type { DeliveryContext, Notification } from '../../core/ports/domain.ts';
+import type { DeliveryContext, Id, Notification } from '../../core/ports/domain.ts';
 import type { HookFacades } from '../../core/hook-facade.ts';
-import type { DeliveredEvent } from '../../core/hooks.ts';
 import type { Clock } from '../../core/clock.ts';
-import { classifyFailure, runNotification, type RunDeps, type RunOutcome } from './run.ts';
-import type { DeliveryStore } from './store.ts';
+import { type RunDeps } from './run.ts';
+import { classifyFailure } from './failures.ts';
+import type { DeliveryStore, RetryState } from './store.ts';
 import { backoffDelay } from './backoff.ts';
-import { DeadLetters } from './dead-letters.ts';
 import { DeliveryStats } from './stats.ts';
+import { SessionPool, type Queued } from './sessions.ts';
+import { PollPolicy, ADAPTIVE_DEFAULTS } from './poll-policy.ts';
+import { AgentTurnsProvider, type PendingEntry } from './agent-turns.ts';
+import { Outcomes } from './outcomes.ts';
 
 export interface LoopOptions {
-  intervalMs: number;
+  /** Pinned poll interval (DELIVERY_INTERVAL); undefined = adaptive. */
+  intervalMs?: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
   listLimit: number;
   contextConcurrency: number;
   maxConcurrentSessions: number;
   maxAttempts: number;
+  deadLetterRetentionMs: number;
 }
 
-interface Item {
-  ctx: DeliveryContext;
-  enqueuedAt: number;
+export interface LoopCollaborators {
+  store: DeliveryStore;
+  hooks: Pick<HookFacades, 'onNotification' | 'onDelivered'>;
+  clock: Clock;
+  /** Asks agent sync to run now (the gateway does not know an agent yet); absent without agent-sync. */
+  syncAgents?: () => void;
 }
+
+/** The list answers at most this many. */
+const MAX_LIST = 500;
+/** While paused, the gateway's own status is looked at this often (no network). */
+const PAUSED_CHECK_MS = 1000;
+const PRUNE_EVERY_MS = 3_600_000;
 
 export class DeliveryLoop {
   readonly stats = new DeliveryStats();
+  readonly turns: AgentTurnsProvider;
   readonly #deps: RunDeps;
   readonly #opts: LoopOptions;
   readonly #store: DeliveryStore;
-  readonly #hooks: Pick<HookFacades, 'onNotification' | 'onDelivered'>;
+  readonly #hooks: LoopCollaborators['hooks'];
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #deadLetters: DeadLetters;
-  /** Notification ids queued or running. */
-  readonly #inFlight = new Set<string>();
-  readonly #queues = new Map<string, Item[]>();
-  readonly #runners = new Map<string, Promise<void>>();
+  readonly #pool: SessionPool;
+  readonly #policy: PollPolicy;
+  readonly #outcomes: Outcomes;
   readonly #abort = new AbortController();
-  #timer: NodeJS.Timeout | undefined;
+  /** Undelivered notifications of the last list that have not ended since. */
+  #listed = new Map<Id, PendingEntry>();
+  /** Retry states of this scope (the store's, refreshed every poll and on every change). */
+  #retrying = new Map<Id, RetryState>();
+  /** Ids that ended, with the sequence number at which they did (stale lists). */
+  readonly #ended = new Map<Id, number>();
+  #seq = 0;
+  #timer: AbortController | undefined;
   #cycle: Promise<void> | undefined;
   #rerun = false;
   #stopped = true;
-  #paused: string | undefined;
-  #quietCycles = 0;
+  #paused: { reason: string; since: number; probes: number; nextProbeAt: number } | undefined;
+  /** The last page was full: more work may wait beyond it. */
+  #morePossible = false;
+  #lastPruneAt = 0;
 
-  constructor(deps: RunDeps, opts: LoopOptions, store: DeliveryStore, hooks: Pick<HookFacades, 'onNotification' | 'onDelivered'>, clock: Clock) {
+  constructor(deps: RunDeps, opts: LoopOptions, c: LoopCollaborators) {
     this.#deps = deps;
     this.#opts = opts;
-    this.#store = store;
-    this.#hooks = hooks;
-    this.#clock = clock;
+    this.#store = c.store;
+    this.#hooks = c.hooks;
+    this.#clock = c.clock;
     this.#log = deps.logger;
-    this.#deadLetters = new DeadLetters(deps.backend, store, deps.policy, deps.logger, clock);
+    this.#policy = new PollPolicy({ ...ADAPTIVE_DEFAULTS, intervalMs: opts.intervalMs }, c.clock.now());
+    this.#pool = new SessionPool(opts.maxConcurrentSessions, {
+      run: (item) => this.#outcomes.deliver(item, this.#abort.signal),
+      left: (item) => this.#left(item),
+      settled: () => this.#settled(),
+      mayRun: () => !this.#stopped && !this.#paused,
+      onError: (err) => this.#log.error({ err }, 'delivery session runner failed unexpectedly'),
+    });
+    this.turns = new AgentTurnsProvider(
+      { entries: () => this.#pendingEntries(), hold: (agentId) => this.#pool.hold(agentId) },
+      (err) => this.#log.warn({ err }, 'agent idle listener failed'),
+    );
+    this.#outcomes = new Outcomes({
+      deps,
+      opts,
+      store: c.store,
+      hooks: c.hooks,
+      clock: c.clock,
+      stats: this.stats,
+      syncAgents: c.syncAgents,
+      pause: (reason) => this.#pause(reason),
+      ended: (id, terminal) => this.#markEnded(id, terminal),
+      retrying: (state) => (state ? this.#retrying.set(state.notificationId, state) : undefined),
+    });
   }
 
   get paused(): string | undefined {
-    return this.#paused;
+    return this.#paused?.reason;
   }
 
   get inFlight(): number {
-    return this.#inFlight.size;
+    return this.#pool.size;
   }
 
   start(): void {
     this.#stopped = false;
+    try {
+      const others = this.#store.otherScopes();
+      if (others.length > 0) {
+        this.#log.info({ scope: this.#store.scope, others }, 'delivery state of another backend deployment or account is kept but not applied');
+      }
+    } catch (err) {
+      this.#log.warn({ err }, 'reading the delivery store failed');
+    }
     this.#schedule(0);
   }
 
-  /** Poll as soon as possible (new work exists, or capacity freed up). */
+  /** Poll as soon as possible (new work exists). */
   wake(): void {
     if (this.#stopped) return;
     if (this.#cycle) this.#rerun = true;
@@ -84,8 +139,8 @@ export class DeliveryLoop {
   /** Stop polling; let runs finish until `deadline`, then cancel what remains (left undelivered). */
   async stop(deadline: number): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#timer);
-    const drain = Promise.allSettled([this.#cycle, ...this.#runners.values()]);
+    this.#timer?.abort();
+    const drain = Promise.allSettled([this.#cycle, this.#pool.drain()]);
     const budget = Math.max(0, deadline - this.#clock.now() - 500);
     // The waits are cancelled once decided, so no timer outlives the stop.
     const race = async (ms: number): Promise<boolean> => {
@@ -96,28 +151,36 @@ export class DeliveryLoop {
       return result;
     };
     if (!(await race(budget))) {
-      this.#log.warn({ inFlight: this.#inFlight.size }, 'shutdown deadline: cancelling runs in flight (they stay undelivered)');
+      this.#log.warn({ inFlight: this.#pool.size }, 'shutdown deadline: cancelling runs in flight (they stay undelivered)');
       this.#abort.abort(new Error('shutdown'));
       await race(1000);
     }
   }
 
+  /** Waits on the clock (tests drive it), then polls; a newer schedule cancels the older wait. */
   #schedule(delayMs: number): void {
     if (this.#stopped) return;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#cycle = this.#poll().finally(() => {
-        this.#cycle = undefined;
-        if (this.#rerun) {
-          this.#rerun = false;
-          this.#schedule(0);
-        }
-      });
-    }, delayMs);
+    this.#timer?.abort();
+    const timer = new AbortController();
+    this.#timer = timer;
+    this.#clock.sleep(delayMs, timer.signal).then(
+      () => {
+        if (this.#timer !== timer || this.#stopped) return;
+        this.#timer = undefined;
+        this.#cycle = this.#poll().finally(() => {
+          this.#cycle = undefined;
+          if (this.#rerun) {
+            this.#rerun = false;
+            this.#schedule(0);
+          }
+        });
+      },
+      () => undefined,
+    );
   }
 
   async #poll(): Promise<void> {
-    let next = this.#opts.intervalMs;
+    let next = this.#policy.interval(this.#clock.now());
     try {
       next = await this.#pollOnce();
     } catch (err) {
@@ -128,178 +191,197 @@ export class DeliveryLoop {
 
   /** One cycle; returns the delay before the next. */
   async #pollOnce(): Promise<number> {
-    this.stats.lastPollAt = this.#clock.now();
-    if (this.#paused) {
-      const status = await this.#deps.gateway.probe().catch(() => undefined);
-      if (status?.reachable !== 'up') {
-        this.#quietCycles++;
-        return backoffDelay(this.#quietCycles, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs);
-      }
-      this.#log.info({ reason: this.#paused }, 'delivery resumed');
-      this.#paused = undefined;
-    }
+    const now = this.#clock.now();
+    this.stats.lastPollAt = now;
+    if (this.#paused && !(await this.#mayResume(now))) return Math.max(50, Math.min(PAUSED_CHECK_MS, this.#paused.nextProbeAt - now));
+    this.#refreshRetrying();
+    const replays = this.#read(() => this.#store.dueReplays(now), []);
+    const asOf = this.#seq;
+    const limit = Math.min(MAX_LIST, this.#opts.listLimit + this.#pool.size + this.#retrying.size);
     let list: Notification[];
     try {
-      await this.#replays();
-      list = await this.#deps.backend.listUndeliveredNotifications({ limit: this.#opts.listLimit });
-      this.stats.backendFailures = 0;
+      list = await this.#deps.backend.listUndeliveredNotifications({ limit });
     } catch (err) {
-      this.stats.backendFailures++;
-      this.stats.recordError(classifyFailure(err).message, this.#clock.now());
-      this.#log.warn({ err, consecutive: this.stats.backendFailures }, 'listing undelivered notifications failed; backing off');
-      return backoffDelay(this.stats.backendFailures, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs);
+      return this.#backendFailed(err, 'listing undelivered notifications failed; backing off');
     }
-    const waiting = this.#store.waiting(this.#clock.now());
-    const fresh = list.filter((n) => !this.#inFlight.has(n._id) && !waiting.has(n._id));
-    await mapLimit(fresh, this.#opts.contextConcurrency, (n) => this.#admit(n));
-    this.#pump();
-    const more = list.length >= this.#opts.listLimit && fresh.length > 0;
-    this.#quietCycles = more ? 0 : this.#quietCycles + 1;
-    if (more) return 0;
-    // Retries fall due on their own schedule: wake up for the earliest.
-    const due = Math.min(...[...waiting.values()].map((w) => w.nextAttemptAt - this.#clock.now()), this.#opts.intervalMs);
-    return Math.max(50, due);
+    const current = list.filter((n) => n.deliveredAt == null && !((this.#ended.get(n._id) ?? -1) > asOf));
+    for (const [id, seq] of this.#ended) if (seq <= asOf) this.#ended.delete(id);
+    this.#listed = new Map(current.map((n) => [n._id, { agentId: n.recipientId, taskId: n.taskId ?? null }]));
+    if (current.length > 0) this.#policy.sawWork(now);
+    const fresh = current.filter((n) => !this.#pool.has(n._id) && !this.#waiting(n._id, now));
+    const results = [
+      ...(await mapLimit(replays.filter((d) => !this.#pool.has(d.notificationId)), this.#opts.contextConcurrency, (d) => this.#admitReplay(d.notificationId))),
+      ...(await mapLimit(fresh, this.#opts.contextConcurrency, (n) => this.#admit(n))),
+    ];
+    this.#pool.pump();
+    this.turns.changed();
+    const outages = results.filter((r) => r !== undefined);
+    if (outages.length > 0) return this.#backendFailed(outages[0], 'fetching delivery contexts failed; backing off');
+    this.stats.backendFailures = 0;
+    this.#morePossible = list.length >= limit;
+    if (!this.#morePossible) this.#housekeeping(now, asOf);
+    if (this.#wantsMore()) return 0;
+    const due = Math.min(...[...this.#retrying.values()].map((r) => r.nextAttemptAt - now));
+    return Math.max(50, Math.min(this.#policy.interval(now), due));
   }
 
-  /** Fetch one context (isolated), decide, and either finish it or queue it. */
-  async #admit(n: Notification): Promise<void> {
+  /** Poll at once when the last page was full and the pool could take more. */
+  #wantsMore(): boolean {
+    return this.#morePossible && this.#pool.waiting < this.#opts.maxConcurrentSessions;
+  }
+
+  #backendFailed(err: unknown, what: string): number {
+    this.stats.backendFailures++;
+    this.stats.recordError(classifyFailure(err).message, this.#clock.now());
+    this.#log.warn({ err, consecutive: this.stats.backendFailures }, what);
+    return backoffDelay(this.stats.backendFailures, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs);
+  }
+
+  #waiting(id: Id, now: number): boolean {
+    const r = this.#retrying.get(id);
+    return r !== undefined && r.nextAttemptAt > now;
+  }
+
+  /** Fetch one context (isolated), decide, and either finish it or queue it. Returns the error of an outage. */
+  async #admit(n: Notification): Promise<unknown> {
     let ctx: DeliveryContext | null;
     try {
       ctx = await this.#deps.backend.getNotificationForDelivery({ notificationId: n._id });
     } catch (err) {
       const { failure, message } = classifyFailure(err);
       this.#log.warn({ notificationId: n._id, err }, 'context fetch failed');
-      if (failure !== 'outage') await this.#answeredFailure(n, null, `context fetch: ${message}`, failure);
-      return;
+      if (failure === 'outage') return err;
+      await this.#outcomes.failed({ n, ctx: null, error: `context fetch: ${message}`, failure, item: undefined });
+      return undefined;
     }
-    if (!ctx) return void (await this.#answeredFailure(n, null, 'the backend returned no delivery context', 'answered'));
-    const dead = this.#store.deadLetterOf(n._id);
-    if (dead) return void (await this.#deadLetters.finish(ctx, dead).catch((err: unknown) => this.#log.warn({ err }, 'finishing dead letter failed')));
+    if (!ctx) return void (await this.#outcomes.failed({ n, ctx: null, error: 'the backend returned no delivery context', failure: 'answered', item: undefined }));
+    if (ctx.notification.deliveredAt != null) return undefined;
+    const dead = this.#read(() => this.#store.deadLetterOf(n._id), null);
+    if (dead === null) return undefined;
+    if (dead?.replayRequestedAt != null) return void this.#enqueue(ctx, true);
+    if (dead) return void (await this.#outcomes.finishDead(ctx, dead));
     const invalid = !ctx.agent ? 'recipient agent not found' : n.taskId && !ctx.task ? 'task not found' : !ctx.deliverySessionKey ? 'no session key for the agent' : undefined;
     const decision = invalid ? { action: 'skip' as const, reason: invalid } : await this.#hooks.onNotification.call({ notification: n, context: ctx });
-    if (decision?.action === 'skip') {
-      try {
-        await this.#deps.backend.markNotificationDelivered({ notificationId: n._id });
-        await this.#finish(ctx, { status: 'delivered', posted: false, reason: decision.reason, toolCalls: 0 }, 'skipped', 0, 0);
-      } catch (err) {
-        this.#log.warn({ notificationId: n._id, err }, 'marking a skipped notification failed; will retry');
-      }
-      return;
-    }
-    this.#enqueue(ctx);
+    if (decision?.action === 'skip') return void (await this.#outcomes.skip(ctx, decision.reason ?? 'skipped by policy'));
+    this.#enqueue(ctx, false);
+    return undefined;
   }
 
-  #enqueue(ctx: DeliveryContext): void {
-    const key = ctx.deliverySessionKey!;
-    this.#inFlight.add(ctx.notification._id);
-    const queue = this.#queues.get(key) ?? [];
-    queue.push({ ctx, enqueuedAt: this.#clock.now() });
-    this.#queues.set(key, queue);
+  /** A dead letter the operator asked to retry: fetched fresh and delivered like new; the dead letter stays until it succeeds. */
+  async #admitReplay(id: Id): Promise<unknown> {
+    let ctx: DeliveryContext | null;
+    try {
+      ctx = await this.#deps.backend.getNotificationForDelivery({ notificationId: id });
+    } catch (err) {
+      this.#log.warn({ notificationId: id, err }, 'replay: context fetch failed');
+      if (classifyFailure(err).failure === 'outage') return err;
+      ctx = null;
+    }
+    if (!ctx?.agent || !ctx.deliverySessionKey) {
+      await this.#outcomes.replayImpossible(id, ctx);
+      return undefined;
+    }
+    this.#log.info({ notificationId: id }, 'replaying dead letter');
+    this.#enqueue(ctx, true);
+    return undefined;
   }
 
-  /** Start session runners while there is capacity. */
-  #pump(): void {
-    for (const key of this.#queues.keys()) {
-      if (this.#runners.size >= this.#opts.maxConcurrentSessions) return;
-      if (this.#runners.has(key)) continue;
-      const runner = this.#runSession(key).finally(() => {
-        this.#runners.delete(key);
-        this.#pump();
-        this.wake();
-      });
-      this.#runners.set(key, runner);
+  #enqueue(ctx: DeliveryContext, replay: boolean): void {
+    this.#pool.enqueue({ ctx, enqueuedAt: this.#clock.now(), replay });
+  }
+
+  #left(item: Queued): void {
+    this.#ended.set(item.ctx.notification._id, ++this.#seq);
+    this.turns.changed();
+  }
+
+  #settled(): void {
+    if (this.#wantsMore()) this.wake();
+  }
+
+  #markEnded(id: Id, terminal: boolean): void {
+    this.#ended.set(id, ++this.#seq);
+    if (terminal) {
+      this.#listed.delete(id);
+      this.#retrying.delete(id);
+      this.turns.changed();
     }
   }
 
-  async #runSession(key: string): Promise<void> {
-    const queue = this.#queues.get(key)!;
-    while (queue.length > 0) {
-      if (this.#stopped || this.#paused) break;
-      const item = queue.shift()!;
-      const ok = await this.#deliver(item.ctx);
-      this.#inFlight.delete(item.ctx.notification._id);
-      // Keep a session's order: after a failure the rest waits for a later cycle.
-      if (!ok) break;
-    }
-    for (const left of queue) this.#inFlight.delete(left.ctx.notification._id);
-    this.#queues.delete(key);
-  }
-
-  async #deliver(ctx: DeliveryContext): Promise<boolean> {
-    const started = this.#clock.now();
-    const attempt = (this.#store.retry(ctx.notification._id)?.attempts ?? 0) + 1;
-    const log = this.#log.child({ notificationId: ctx.notification._id, type: ctx.notification.type, agent: ctx.agent?.slug });
-    const outcome = await runNotification({ ...this.#deps, logger: log }, ctx, this.#abort.signal);
-    const durationMs = this.#clock.now() - started;
-    if (outcome.status === 'delivered') {
-      this.#store.clearRetry(ctx.notification._id);
-      log.info({ posted: outcome.posted, reason: outcome.reason, toolCalls: outcome.toolCalls, durationMs }, 'notification delivered');
-      await this.#finish(ctx, outcome, 'delivered', attempt, durationMs);
-      return true;
-    }
-    log.warn({ failure: outcome.failure, error: outcome.error, attempt }, 'delivery failed');
-    this.stats.recordError(outcome.error, this.#clock.now());
-    if (outcome.failure === 'outage') {
-      await this.#deps.backend.markNotificationDeliveryEnded({ notificationId: ctx.notification._id }).catch(() => undefined);
-      if (!this.#stopped && !this.#paused) {
-        this.#paused = outcome.error;
-        this.#log.warn({ reason: outcome.error }, 'delivery paused until the gateway and backend answer again');
-      }
-      return false;
-    }
-    await this.#answeredFailure(ctx.notification, ctx, outcome.error, outcome.failure, outcome.toolCalls, durationMs);
-    return false;
-  }
-
-  /** Spend one attempt (or all, for permanent failures); dead-letter when the budget is gone. */
-  async #answeredFailure(n: Notification, ctx: DeliveryContext | null, error: string, failure: 'answered' | 'permanent', toolCalls = 0, durationMs = 0): Promise<void> {
+  #pause(reason: string): void {
+    if (this.#stopped || this.#paused) return;
     const now = this.#clock.now();
-    const prior = this.#store.retry(n._id)?.attempts ?? 0;
-    const attempts = this.#store.recordFailure(n._id, error, now + backoffDelay(prior + 1, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs), now);
-    if (failure === 'permanent' || attempts >= this.#opts.maxAttempts) {
-      await this.#deadLetters.bury(n, ctx, attempts, error);
-      await this.#finish(ctx, { status: 'failed', failure, error, toolCalls }, 'dead_lettered', attempts, durationMs, n);
-      return;
+    this.#paused = { reason, since: now, probes: 0, nextProbeAt: now + this.#opts.backoffBaseMs };
+    this.#log.warn({ reason }, 'delivery paused until the gateway and backend answer again');
+  }
+
+  /**
+   * Paused: resume as soon as the gateway is seen up after the pause began — by the gateway
+   * plugin's own prober (looked at every second, no network) or by our probe, which backs off on
+   * its own counter (not the idle-poll one).
+   */
+  async #mayResume(now: number): Promise<boolean> {
+    const p = this.#paused!;
+    const seen = this.#deps.gateway.status();
+    let up = seen.reachable === 'up' && (seen.lastSuccessAt ?? 0) > p.since;
+    if (!up && now >= p.nextProbeAt) {
+      const status = await this.#deps.gateway.probe().catch(() => undefined);
+      up = status?.reachable === 'up';
+      if (!up) p.nextProbeAt = this.#clock.now() + backoffDelay(++p.probes, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs);
     }
-    if (ctx) await this.#deps.backend.markNotificationDeliveryEnded({ notificationId: n._id }).catch(() => undefined);
-    await this.#finish(ctx, { status: 'failed', failure, error, toolCalls }, 'retry', attempts, durationMs, n);
+    if (!up) return false;
+    this.#log.info({ reason: p.reason }, 'delivery resumed');
+    this.#paused = undefined;
+    this.#pool.pump();
+    return true;
   }
 
-  async #finish(ctx: DeliveryContext | null, outcome: RunOutcome, kind: DeliveredEvent['outcome'], attempt: number, durationMs: number, n = ctx?.notification): Promise<void> {
-    if (!n) return;
-    this.stats.count(kind);
-    await this.#hooks.onDelivered.call({
-      notificationId: n._id,
-      notificationType: n.type,
-      agentId: ctx?.agent?._id,
-      taskId: ctx?.task?._id ?? n.taskId,
-      outcome: kind,
-      reason: outcome.status === 'delivered' ? outcome.reason : outcome.error,
-      posted: outcome.status === 'delivered' && outcome.posted,
-      attempt,
-      durationMs,
-      toolCalls: outcome.toolCalls,
-    });
+  #refreshRetrying(): void {
+    const rows = this.#read(() => this.#store.retries(), undefined);
+    if (rows) this.#retrying = new Map(rows.map((r) => [r.notificationId, r]));
   }
 
-  /** Dead letters an operator asked to retry: fetched fresh and delivered like new. */
-  async #replays(): Promise<void> {
-    for (const dead of this.#store.takeReplays()) {
-      const ctx = await this.#deps.backend.getNotificationForDelivery({ notificationId: dead.notificationId }).catch(() => null);
-      if (!ctx?.agent || !ctx.deliverySessionKey) {
-        this.#log.warn({ notificationId: dead.notificationId }, 'replay: notification or agent no longer exists');
-        continue;
+  /** Bounded store: retry rows of notifications that ended another way, dead letters past retention. */
+  #housekeeping(now: number, asOf: number): void {
+    try {
+      // The list was complete: a retry row of a notification it does not hold (and that no run holds) has ended.
+      const pruned = this.#store.pruneRetries((id) => !this.#listed.has(id) && !this.#pool.has(id) && !this.#ended.has(id), now - this.#opts.backoffMaxMs);
+      if (pruned > 0) this.#log.info({ pruned }, 'dropped retry state of notifications that ended elsewhere');
+      if (now - this.#lastPruneAt >= PRUNE_EVERY_MS) {
+        this.#lastPruneAt = now;
+        const dead = this.#store.pruneDeadLetters(now - this.#opts.deadLetterRetentionMs);
+        if (dead > 0) this.#log.info({ pruned: dead }, 'dropped dead letters past their retention');
       }
-      this.#log.info({ notificationId: dead.notificationId }, 'replaying dead letter');
-      if (!this.#inFlight.has(dead.notificationId)) this.#enqueue(ctx);
+    } catch (err) {
+      this.#log.warn({ err, asOf }, 'delivery store housekeeping failed; will try again');
     }
+  }
+
+  /** A store read; on failure (locked, closed) logs and returns `fallback`. */
+  #read<T, F>(fn: () => T, fallback: F): T | F {
+    try {
+      return fn();
+    } catch (err) {
+      this.#log.warn({ err }, 'reading the delivery store failed');
+      return fallback;
+    }
+  }
+
+  *#pendingEntries(): Iterable<PendingEntry> {
+    yield* this.#listed.values();
+    for (const item of this.#pool.items()) {
+      if (item.ctx.agent) yield { agentId: item.ctx.agent._id, taskId: item.ctx.task?._id ?? item.ctx.notification.taskId ?? null };
+    }
+    for (const r of this.#retrying.values()) if (r.agentId) yield { agentId: r.agentId, taskId: r.taskId };
   }
 }
 
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
+    while (next < items.length) out.push(await fn(items[next++]));
   });
   await Promise.all(workers);
+  return out;
 }

@@ -5,9 +5,10 @@
  * here: the loop decides retry, pause or dead letter.
  */
 import type { Logger } from 'pino';
-import { isBackendError, type BackendPort } from '../../core/ports/backend.ts';
+import type { BackendPort } from '../../core/ports/backend.ts';
 import type { DeliveryContext } from '../../core/ports/domain.ts';
 import { isGatewayError, type GatewayPort } from '../../core/ports/gateway.ts';
+import { classifyFailure, RunFailure, type Failure } from './failures.ts';
 import type { RunTokenService } from '../../core/ports/run-tokens.ts';
 import { capabilitiesFromDeliveryContext } from '../../core/tools/capabilities.ts';
 import type { ToolExecutor } from '../../core/tools/executor.ts';
@@ -39,39 +40,53 @@ export interface RunDeps {
 
 export type RunOutcome =
   | { status: 'delivered'; posted: boolean; reason: string; toolCalls: number }
-  | { status: 'failed'; failure: Failure; error: string; toolCalls: number };
+  | { status: 'failed'; failure: Failure; error: string; toolCalls: number; unknownAgent?: boolean; settlement?: Settlement };
 
 /**
- * - `outage`: nobody answered (gateway unreachable, backend down, cancelled): pause, spend no budget;
- * - `answered`: the run happened and failed (5xx, failed, timeout, no reply): spend one attempt;
- * - `permanent`: retrying the same request cannot help (gateway 4xx): dead-letter now.
+ * What a finished turn leaves to write back. Kept by the loop when the write-back fails, so a
+ * retry only writes back (no second model turn, no tools run again).
  */
-export type Failure = 'outage' | 'answered' | 'permanent';
+export interface Settlement {
+  /** Text to post in the task thread; null when nothing is posted. */
+  content: string | null;
+  reason: string;
+  toolCalls: number;
+}
 
-export class RunFailure extends Error {
-  readonly failure: Failure;
-  constructor(failure: Failure, message: string, cause?: unknown) {
-    super(message, { cause });
-    this.failure = failure;
+export { classifyFailure, RunFailure, type Failure };
+
+export async function runNotification(deps: RunDeps, queued: DeliveryContext, signal: AbortSignal, prior?: Settlement): Promise<RunOutcome> {
+  let settlement = prior;
+  let ctx = queued;
+  try {
+    if (!settlement) {
+      ctx = await currentContext(deps, queued);
+      settlement = await runTurn(deps, ctx, signal);
+    }
+    await writeBack(deps, ctx, settlement);
+    return { status: 'delivered', posted: settlement.content !== null, reason: settlement.reason, toolCalls: settlement.toolCalls };
+  } catch (err) {
+    const { failure, message, unknownAgent } = classifyFailure(signal.aborted && !isGatewayError(err) ? new RunFailure('outage', 'cancelled by shutdown', err) : err);
+    return { status: 'failed', failure, error: message, toolCalls: settlement?.toolCalls ?? 0, unknownAgent, settlement };
   }
 }
 
-export function classifyFailure(err: unknown): { failure: Failure; message: string } {
-  if (err instanceof RunFailure) return { failure: err.failure, message: err.message };
-  if (isGatewayError(err)) {
-    if (!err.answered) return { failure: 'outage', message: `gateway ${err.kind}: ${err.message}` };
-    return { failure: err.permanent ? 'permanent' : 'answered', message: `gateway ${err.kind}${err.status ? ` ${err.status}` : ''}: ${err.message}` };
-  }
-  if (isBackendError(err)) {
-    // A refused credential is the deployment's problem, not this notification's.
-    if (err.transient || err.code === 'unauthorized') return { failure: 'outage', message: `backend ${err.kind} in ${err.functionName}: ${err.message}` };
-    return { failure: 'answered', message: `backend refused ${err.functionName}: ${err.message}` };
-  }
-  return { failure: 'answered', message: (err as Error)?.message ?? String(err) };
+/**
+ * Marks the notification read (typing on; the backend stops rewriting it) and, for a thread update,
+ * reads it again: while it waited in the queue the backend may have pointed it at a newer message,
+ * and the run must deliver what the notification says now.
+ */
+async function currentContext(deps: RunDeps, queued: DeliveryContext): Promise<DeliveryContext> {
+  const n = queued.notification;
+  await deps.backend.markNotificationRead({ notificationId: n._id }).catch((err: unknown) => deps.logger.debug({ err }, 'markNotificationRead failed (typing indicator only)'));
+  if (n.type !== 'thread_update') return queued;
+  const fresh = await deps.backend.getNotificationForDelivery({ notificationId: n._id });
+  if (!fresh?.agent) throw new RunFailure('answered', 'the backend returned no delivery context on the re-read');
+  return { ...fresh, deliverySessionKey: queued.deliverySessionKey };
 }
 
-export async function runNotification(deps: RunDeps, ctx: DeliveryContext, signal: AbortSignal): Promise<RunOutcome> {
-  const { backend, gateway, executor, policy, logger } = deps;
+async function runTurn(deps: RunDeps, ctx: DeliveryContext, signal: AbortSignal): Promise<Settlement> {
+  const { gateway, executor, policy, logger } = deps;
   const n = ctx.notification;
   const agent = ctx.agent!;
   const capabilities = capabilitiesFromDeliveryContext(ctx);
@@ -81,7 +96,6 @@ export async function runNotification(deps: RunDeps, ctx: DeliveryContext, signa
   const httpMode = !deps.options.clientTools && deps.runTokens !== undefined && baseUrl !== undefined;
   const runToken = httpMode ? deps.runTokens!.issue({ agentId: agent._id, agentSlug: agent.slug, taskId: ctx.task?._id, notificationId: n._id, capabilities }) : undefined;
   const mayDecline = policy.mayDecline(ctx);
-  let toolCalls = 0;
   try {
     const capabilityLines = deps.options.clientTools || httpMode ? executor.capabilityLines(availability, httpMode ? 'http' : 'tools', baseUrl) : [];
     const instructions = buildInstructions({
@@ -93,7 +107,6 @@ export async function runNotification(deps: RunDeps, ctx: DeliveryContext, signa
       silentToken: deps.options.silentToken,
       mayDecline,
     });
-    await backend.markNotificationRead({ notificationId: n._id }).catch((err: unknown) => logger.debug({ err }, 'markNotificationRead failed (typing indicator only)'));
     const result = await gateway.runAgentTurn({
       agentSlug: agent.slug,
       sessionKey: ctx.deliverySessionKey!,
@@ -105,46 +118,43 @@ export async function runNotification(deps: RunDeps, ctx: DeliveryContext, signa
       timeoutMs: deps.options.runTimeoutMs,
       signal,
     });
-    toolCalls = result.toolCalls.length;
+    const toolCalls = result.toolCalls.length;
     if (result.roundCapReached) logger.warn({ rounds: result.rounds }, 'tool round cap reached; remaining tool calls were not executed');
     const reply = classifyReply(result.text, { silentToken: deps.options.silentToken, mayDecline });
-    let posted = false;
-    let reason: string;
     switch (reply.kind) {
       case 'heartbeat_ok':
-        reason = 'HEARTBEAT_OK';
-        break;
+        return { content: null, reason: 'HEARTBEAT_OK', toolCalls };
       case 'declined':
-        reason = 'agent had nothing to add';
-        break;
+        return { content: null, reason: 'agent had nothing to add', toolCalls };
       case 'no_response':
         // Work done through tools is not redone for a missing summary; otherwise retry if policy says so.
         if (toolCalls === 0 && policy.retryOnNoResponse(ctx)) throw new RunFailure('answered', `no reply from the agent (${reply.reason})`);
-        reason = toolCalls > 0 ? `no reply after ${toolCalls} tool call(s) (${reply.reason})` : `no reply (${reply.reason}); not retried for ${n.type}`;
-        break;
+        return { content: null, reason: toolCalls > 0 ? `no reply after ${toolCalls} tool call(s) (${reply.reason})` : `no reply (${reply.reason}); not retried for ${n.type}`, toolCalls };
       case 'reply':
-        if (ctx.task) {
-          const content = reply.text.length > MAX_MESSAGE_CHARS ? reply.text.slice(0, MAX_MESSAGE_CHARS - 1) + '…' : reply.text;
-          await backend.createMessageFromAgent({ taskId: ctx.task._id, agentId: agent._id, content, sourceNotificationId: n._id });
-          posted = true;
-          reason = 'reply posted';
-        } else {
-          reason = 'reply dropped: notification has no task thread';
+        if (!ctx.task) {
           logger.warn('reply dropped: the notification has no task to post to');
+          return { content: null, reason: 'reply dropped: notification has no task thread', toolCalls };
         }
-        break;
+        return { content: reply.text.length > MAX_MESSAGE_CHARS ? reply.text.slice(0, MAX_MESSAGE_CHARS - 1) + '…' : reply.text, reason: 'reply posted', toolCalls };
     }
-    if (n.type === 'assignment' && ctx.task?.status === 'assigned' && capabilities.flags.canModifyTaskStatus) {
-      await backend
-        .updateTaskStatusFromAgent({ taskId: ctx.task._id, agentId: agent._id, status: 'in_progress', expectedStatus: 'assigned' })
-        .catch((err: unknown) => logger.warn({ err }, 'auto-advance to in_progress failed'));
-    }
-    await backend.markNotificationDelivered({ notificationId: n._id });
-    return { status: 'delivered', posted, reason, toolCalls };
-  } catch (err) {
-    const { failure, message } = classifyFailure(signal.aborted && !isGatewayError(err) ? new RunFailure('outage', 'cancelled by shutdown', err) : err);
-    return { status: 'failed', failure, error: message, toolCalls };
+    throw new RunFailure('answered', 'unclassified reply');
   } finally {
     if (runToken) deps.runTokens!.revoke(runToken);
   }
+}
+
+/** Posts the reply (idempotent by `sourceNotificationId`), auto-advances an assignment, marks delivered last. */
+async function writeBack(deps: RunDeps, ctx: DeliveryContext, settlement: Settlement): Promise<void> {
+  const { backend, logger } = deps;
+  const n = ctx.notification;
+  const agent = ctx.agent!;
+  if (settlement.content !== null && ctx.task) {
+    await backend.createMessageFromAgent({ taskId: ctx.task._id, agentId: agent._id, content: settlement.content, sourceNotificationId: n._id });
+  }
+  if (n.type === 'assignment' && ctx.task?.status === 'assigned' && capabilitiesFromDeliveryContext(ctx).flags.canModifyTaskStatus) {
+    await backend
+      .updateTaskStatusFromAgent({ taskId: ctx.task._id, agentId: agent._id, status: 'in_progress', expectedStatus: 'assigned' })
+      .catch((err: unknown) => logger.warn({ err }, 'auto-advance to in_progress failed'));
+  }
+  await backend.markNotificationDelivered({ notificationId: n._id });
 }

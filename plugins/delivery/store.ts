@@ -1,21 +1,34 @@
 /**
  * The runtime's own delivery state, in a SQLite file beside the other runtime
  * state: per-notification retry budgets (so a restart neither forgets nor
- * resets them) and dead letters (visible, replayable). The CLI opens the same
- * file while the runtime runs; WAL and a busy timeout make that safe.
+ * resets them) and dead letters (visible, replayable).
+ *
+ * Every row belongs to a scope (backend deployment + account, see scope.ts):
+ * a store opened for one scope reads and writes only its own rows; rows of
+ * another scope are kept, never applied. A store opened without a scope (the
+ * CLI) sees every scope.
+ *
+ * The CLI opens the same file while the runtime runs (WAL). The runtime opens
+ * it with no busy wait (a busy wait would block the event loop): a write that
+ * finds the file locked throws, and the loop treats that like any other
+ * failed write (logged; the notification stays undelivered and comes back).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 
 export interface RetryState {
   notificationId: string;
+  agentId: string | null;
+  taskId: string | null;
   attempts: number;
   nextAttemptAt: number;
   lastError: string;
+  updatedAt: number;
 }
 
 export interface DeadLetter {
+  scope: string;
   notificationId: string;
   notificationType: string;
   agentId: string | null;
@@ -26,6 +39,9 @@ export interface DeadLetter {
   noticePosted: boolean;
   replayRequestedAt: number | null;
 }
+
+/** Rows written by a version without scopes: kept, never applied. */
+export const LEGACY_SCOPE = 'legacy (before scopes)';
 
 const MIGRATIONS = [
   `CREATE TABLE retries (
@@ -46,109 +62,229 @@ const MIGRATIONS = [
      notice_posted INTEGER NOT NULL DEFAULT 0,
      replay_requested_at INTEGER
    );`,
+  // v2: scoped rows, the agent and task of a retry (agent turns), indexes for the per-poll reads.
+  `CREATE TABLE retries2 (
+     scope TEXT NOT NULL,
+     notification_id TEXT NOT NULL,
+     agent_id TEXT,
+     task_id TEXT,
+     attempts INTEGER NOT NULL,
+     next_attempt_at INTEGER NOT NULL,
+     last_error TEXT NOT NULL,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (scope, notification_id)
+   );
+   INSERT INTO retries2 SELECT '${LEGACY_SCOPE}', notification_id, NULL, NULL, attempts, next_attempt_at, last_error, updated_at FROM retries;
+   DROP TABLE retries;
+   ALTER TABLE retries2 RENAME TO retries;
+   CREATE INDEX retries_due ON retries (scope, next_attempt_at);
+   CREATE TABLE dead_letters2 (
+     scope TEXT NOT NULL,
+     notification_id TEXT NOT NULL,
+     notification_type TEXT NOT NULL,
+     agent_id TEXT,
+     task_id TEXT,
+     attempts INTEGER NOT NULL,
+     last_error TEXT NOT NULL,
+     dead_at INTEGER NOT NULL,
+     notice_posted INTEGER NOT NULL DEFAULT 0,
+     replay_requested_at INTEGER,
+     PRIMARY KEY (scope, notification_id)
+   );
+   INSERT INTO dead_letters2 SELECT '${LEGACY_SCOPE}', * FROM dead_letters;
+   DROP TABLE dead_letters;
+   ALTER TABLE dead_letters2 RENAME TO dead_letters;
+   CREATE INDEX dead_letters_replay ON dead_letters (scope, replay_requested_at) WHERE replay_requested_at IS NOT NULL;
+   CREATE INDEX dead_letters_age ON dead_letters (dead_at);`,
 ];
 
 type Row = Record<string, string | number | null>;
 
+export interface StoreOptions {
+  /** Rows of this scope only; undefined: every scope (operator view). */
+  scope?: string;
+  /** SQLite busy wait for ordinary statements; 0 in the runtime (never block the event loop). */
+  busyTimeoutMs?: number;
+}
+
 export class DeliveryStore {
   readonly #db: DatabaseSync;
+  readonly #scope: string | null;
 
-  constructor(file: string) {
+  constructor(file: string, options: StoreOptions = {}) {
     mkdirSync(path.dirname(file), { recursive: true });
     this.#db = new DatabaseSync(file);
-    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
-    const version = (this.#db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.#db.exec('BEGIN IMMEDIATE');
-      try {
-        this.#db.exec(MIGRATIONS[v]);
-        this.#db.exec(`PRAGMA user_version = ${v + 1}`);
-        this.#db.exec('COMMIT');
-      } catch (err) {
-        this.#db.exec('ROLLBACK');
-        throw err;
-      }
-    }
+    this.#scope = options.scope ?? null;
+    // Opening and migrating may wait for a CLI writer briefly; afterwards the configured wait applies.
+    this.#db.exec('PRAGMA busy_timeout = 2000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+    this.#migrate();
+    this.#db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 2000))}`);
   }
 
-  retry(notificationId: string): RetryState | undefined {
-    const row = this.#db.prepare('SELECT * FROM retries WHERE notification_id = ?').get(notificationId) as Row | undefined;
-    return row ? toRetry(row) : undefined;
-  }
-
-  /** Retry states whose next attempt is still in the future. */
-  waiting(now: number): Map<string, RetryState> {
-    const rows = this.#db.prepare('SELECT * FROM retries WHERE next_attempt_at > ?').all(now) as Row[];
-    return new Map(rows.map((r) => [String(r.notification_id), toRetry(r)]));
-  }
-
-  /** Records one answered failure; returns the attempt count so far. */
-  recordFailure(notificationId: string, error: string, nextAttemptAt: number, now: number): number {
-    this.#db
-      .prepare(
-        `INSERT INTO retries (notification_id, attempts, next_attempt_at, last_error, updated_at) VALUES (?, 1, ?, ?, ?)
-         ON CONFLICT(notification_id) DO UPDATE SET attempts = attempts + 1, next_attempt_at = excluded.next_attempt_at,
-           last_error = excluded.last_error, updated_at = excluded.updated_at`,
-      )
-      .run(notificationId, nextAttemptAt, error, now);
-    return this.retry(notificationId)!.attempts;
-  }
-
-  clearRetry(notificationId: string): void {
-    this.#db.prepare('DELETE FROM retries WHERE notification_id = ?').run(notificationId);
-  }
-
-  deadLetter(entry: Omit<DeadLetter, 'noticePosted' | 'replayRequestedAt'>): void {
-    this.#db
-      .prepare(
-        `INSERT INTO dead_letters (notification_id, notification_type, agent_id, task_id, attempts, last_error, dead_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(notification_id) DO UPDATE SET attempts = excluded.attempts, last_error = excluded.last_error,
-           dead_at = excluded.dead_at, replay_requested_at = NULL`,
-      )
-      .run(entry.notificationId, entry.notificationType, entry.agentId, entry.taskId, entry.attempts, entry.lastError, entry.deadAt);
-    this.clearRetry(entry.notificationId);
-  }
-
-  markNoticePosted(notificationId: string): void {
-    this.#db.prepare('UPDATE dead_letters SET notice_posted = 1 WHERE notification_id = ?').run(notificationId);
-  }
-
-  deadLetters(): DeadLetter[] {
-    return (this.#db.prepare('SELECT * FROM dead_letters ORDER BY dead_at').all() as Row[]).map(toDead);
-  }
-
-  deadLetterOf(notificationId: string): DeadLetter | undefined {
-    const row = this.#db.prepare('SELECT * FROM dead_letters WHERE notification_id = ?').get(notificationId) as Row | undefined;
-    return row ? toDead(row) : undefined;
-  }
-
-  /** Asks the running loop to deliver a dead letter again; false when there is no such dead letter. */
-  requestReplay(notificationId: string, now: number): boolean {
-    return this.#db.prepare('UPDATE dead_letters SET replay_requested_at = ? WHERE notification_id = ?').run(now, notificationId).changes > 0;
-  }
-
-  /** Takes the pending replay requests: their dead letters and retry budgets are cleared. */
-  takeReplays(): DeadLetter[] {
+  /** The lock is taken before `user_version` is read, so two first starts never run one migration twice. */
+  #migrate(): void {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
-      const rows = (this.#db.prepare('SELECT * FROM dead_letters WHERE replay_requested_at IS NOT NULL').all() as Row[]).map(toDead);
-      for (const r of rows) {
-        this.#db.prepare('DELETE FROM dead_letters WHERE notification_id = ?').run(r.notificationId);
-        this.#db.prepare('DELETE FROM retries WHERE notification_id = ?').run(r.notificationId);
-      }
+      const version = (this.#db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+      for (let v = version; v < MIGRATIONS.length; v++) this.#db.exec(MIGRATIONS[v]);
+      if (version < MIGRATIONS.length) this.#db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
       this.#db.exec('COMMIT');
-      return rows;
     } catch (err) {
       this.#db.exec('ROLLBACK');
       throw err;
     }
   }
 
+  get scope(): string | null {
+    return this.#scope;
+  }
+
+  #own(): string {
+    if (this.#scope === null) throw new Error('delivery store opened without a scope: read-only operator view');
+    return this.#scope;
+  }
+
+  /** `AND scope = ?` for a scoped store, nothing for the operator view. */
+  #where(params: SQLInputValue[]): string {
+    if (this.#scope === null) return '';
+    params.push(this.#scope);
+    return ' AND scope = ?';
+  }
+
+  retry(notificationId: string): RetryState | undefined {
+    const row = this.#db.prepare('SELECT * FROM retries WHERE scope = ? AND notification_id = ?').get(this.#own(), notificationId) as Row | undefined;
+    return row ? toRetry(row) : undefined;
+  }
+
+  /** Every retry state of this scope (read only: no write lock). */
+  retries(): RetryState[] {
+    return (this.#db.prepare('SELECT * FROM retries WHERE scope = ? ORDER BY next_attempt_at').all(this.#own()) as Row[]).map(toRetry);
+  }
+
+  /** Records one answered failure; returns the attempt count so far. */
+  recordFailure(entry: { notificationId: string; agentId: string | null; taskId: string | null; error: string; nextAttemptAt: number; now: number }): number {
+    const row = this.#db
+      .prepare(
+        `INSERT INTO retries (scope, notification_id, agent_id, task_id, attempts, next_attempt_at, last_error, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)
+         ON CONFLICT(scope, notification_id) DO UPDATE SET attempts = attempts + 1, next_attempt_at = excluded.next_attempt_at,
+           last_error = excluded.last_error, updated_at = excluded.updated_at,
+           agent_id = coalesce(excluded.agent_id, agent_id), task_id = coalesce(excluded.task_id, task_id)
+         RETURNING attempts`,
+      )
+      .get(this.#own(), entry.notificationId, entry.agentId, entry.taskId, entry.nextAttemptAt, entry.error, entry.now) as { attempts: number };
+    return row.attempts;
+  }
+
+  clearRetry(notificationId: string): void {
+    this.#db.prepare('DELETE FROM retries WHERE scope = ? AND notification_id = ?').run(this.#own(), notificationId);
+  }
+
+  /** Deletes retry rows of notifications that ended some other way (`ended` says which), untouched since `before`. */
+  pruneRetries(ended: (notificationId: string) => boolean, before: number): number {
+    const stale = this.retries().filter((r) => r.updatedAt < before && !this.#replayRequested(r.notificationId) && ended(r.notificationId));
+    for (const r of stale) this.clearRetry(r.notificationId);
+    return stale.length;
+  }
+
+  #replayRequested(notificationId: string): boolean {
+    return this.deadLetterOf(notificationId)?.replayRequestedAt != null;
+  }
+
+  /** Records a dead letter (a replay that failed again is dead again, replay request cleared) and drops its retry row. */
+  deadLetter(entry: Omit<DeadLetter, 'noticePosted' | 'replayRequestedAt' | 'scope'>): void {
+    const scope = this.#own();
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      this.#db
+        .prepare(
+          `INSERT INTO dead_letters (scope, notification_id, notification_type, agent_id, task_id, attempts, last_error, dead_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(scope, notification_id) DO UPDATE SET attempts = excluded.attempts, last_error = excluded.last_error,
+             dead_at = excluded.dead_at, replay_requested_at = NULL`,
+        )
+        .run(scope, entry.notificationId, entry.notificationType, entry.agentId, entry.taskId, entry.attempts, entry.lastError, entry.deadAt);
+      this.#db.prepare('DELETE FROM retries WHERE scope = ? AND notification_id = ?').run(scope, entry.notificationId);
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  /** A replay delivered (or otherwise ended) the notification: the dead letter and its retry row go. */
+  resolveDeadLetter(notificationId: string): void {
+    const scope = this.#own();
+    this.#db.prepare('DELETE FROM dead_letters WHERE scope = ? AND notification_id = ?').run(scope, notificationId);
+    this.#db.prepare('DELETE FROM retries WHERE scope = ? AND notification_id = ?').run(scope, notificationId);
+  }
+
+  markNoticePosted(notificationId: string): void {
+    this.#db.prepare('UPDATE dead_letters SET notice_posted = 1 WHERE scope = ? AND notification_id = ?').run(this.#own(), notificationId);
+  }
+
+  deadLetters(): DeadLetter[] {
+    const params: SQLInputValue[] = [];
+    const where = this.#where(params);
+    return (this.#db.prepare(`SELECT * FROM dead_letters WHERE 1 = 1${where} ORDER BY dead_at`).all(...params) as Row[]).map(toDead);
+  }
+
+  deadLetterOf(notificationId: string): DeadLetter | undefined {
+    const row = this.#db.prepare('SELECT * FROM dead_letters WHERE scope = ? AND notification_id = ?').get(this.#own(), notificationId) as Row | undefined;
+    return row ? toDead(row) : undefined;
+  }
+
+  /** Asks the running loop to deliver a dead letter again with a fresh budget; false when there is no such dead letter. */
+  requestReplay(notificationId: string, now: number): boolean {
+    const params: SQLInputValue[] = [now, notificationId];
+    const where = this.#where(params);
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const changed = this.#db.prepare(`UPDATE dead_letters SET replay_requested_at = ? WHERE notification_id = ?${where}`).run(...params).changes > 0;
+      if (changed) this.#db.prepare(`DELETE FROM retries WHERE notification_id = ?${where}`).run(...params.slice(1));
+      this.#db.exec('COMMIT');
+      return changed;
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  /** Replays requested and due (no retry pending in the future). Read only: no write lock. */
+  dueReplays(now: number): DeadLetter[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT d.* FROM dead_letters d LEFT JOIN retries r ON r.scope = d.scope AND r.notification_id = d.notification_id
+         WHERE d.scope = ? AND d.replay_requested_at IS NOT NULL AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= ?)
+         ORDER BY d.replay_requested_at`,
+      )
+      .all(this.#own(), now) as Row[];
+    return rows.map(toDead);
+  }
+
+  /** Deletes dead letters older than `before` that no replay is asked for; returns how many. */
+  pruneDeadLetters(before: number): number {
+    return Number(this.#db.prepare('DELETE FROM dead_letters WHERE dead_at < ? AND replay_requested_at IS NULL').run(before).changes);
+  }
+
   counts(): { retrying: number; dead: number } {
-    const retrying = (this.#db.prepare('SELECT COUNT(*) AS n FROM retries').get() as { n: number }).n;
-    const dead = (this.#db.prepare('SELECT COUNT(*) AS n FROM dead_letters').get() as { n: number }).n;
+    const params: SQLInputValue[] = [];
+    const where = this.#where(params);
+    const retrying = (this.#db.prepare(`SELECT COUNT(*) AS n FROM retries WHERE 1 = 1${where}`).get(...params) as { n: number }).n;
+    const dead = (this.#db.prepare(`SELECT COUNT(*) AS n FROM dead_letters WHERE 1 = 1${where}`).get(...params) as { n: number }).n;
     return { retrying, dead };
+  }
+
+  /** Rows per scope other than this store's own. */
+  otherScopes(): Array<{ scope: string; retrying: number; dead: number }> {
+    const own = this.#scope ?? '';
+    const rows = this.#db
+      .prepare(
+        `SELECT scope, SUM(r) AS retrying, SUM(d) AS dead FROM (
+           SELECT scope, 1 AS r, 0 AS d FROM retries UNION ALL SELECT scope, 0, 1 FROM dead_letters
+         ) WHERE scope <> ? GROUP BY scope ORDER BY scope`,
+      )
+      .all(own) as Array<{ scope: string; retrying: number; dead: number }>;
+    return rows.map((r) => ({ scope: r.scope, retrying: Number(r.retrying), dead: Number(r.dead) }));
   }
 
   close(): void {
@@ -157,11 +293,20 @@ export class DeliveryStore {
 }
 
 function toRetry(r: Row): RetryState {
-  return { notificationId: String(r.notification_id), attempts: Number(r.attempts), nextAttemptAt: Number(r.next_attempt_at), lastError: String(r.last_error) };
+  return {
+    notificationId: String(r.notification_id),
+    agentId: r.agent_id === null ? null : String(r.agent_id),
+    taskId: r.task_id === null ? null : String(r.task_id),
+    attempts: Number(r.attempts),
+    nextAttemptAt: Number(r.next_attempt_at),
+    lastError: String(r.last_error),
+    updatedAt: Number(r.updated_at),
+  };
 }
 
 function toDead(r: Row): DeadLetter {
   return {
+    scope: String(r.scope),
     notificationId: String(r.notification_id),
     notificationType: String(r.notification_type),
     agentId: r.agent_id === null ? null : String(r.agent_id),

@@ -7,6 +7,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { SeedResult } from '../../plugins/backend-local/seed.ts';
+import type { Ctx } from '../../plugins/backend-local/model.ts';
+import type { Clock } from '../../core/clock.ts';
 import { userCreateTask, userPostMessage } from '../../plugins/backend-local/admin.ts';
 import { seededDb } from '../support/seeded-db.ts';
 import { DeliveryStore } from '../../plugins/delivery/store.ts';
@@ -15,6 +17,10 @@ import { createTestKernel, type TestKernel, type TestPluginEntry } from '../supp
 import { BackendService } from '../../core/services.ts';
 import type { BackendPort } from '../../core/ports/backend.ts';
 import type { ThreadItem } from '../../core/ports/domain.ts';
+import Type from 'typebox';
+import { definePlugin } from '../../core/plugin.ts';
+import { openLocalBackend } from '../../plugins/backend-local/index.ts';
+import { createLocalPort } from '../../plugins/backend-local/port.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..', '..');
 const TOOL_PLUGINS = ['tools-task', 'tools-collab', 'tools-orchestrator'].filter((id) => existsSync(path.join(REPO, 'plugins', id, 'index.ts')));
@@ -26,9 +32,11 @@ export interface Harness {
   gateway: ScriptedGateway;
   t: TestKernel;
   backend: BackendPort;
-  /** A second kernel on the same files (restart). */
-  restart(): Promise<void>;
+  /** A second kernel on the same files (restart), optionally with other delivery options. */
+  restart(delivery?: Record<string, unknown>): Promise<void>;
   createTask(title: string, assignee?: 'engineer' | 'qa' | 'orion'): string;
+  /** Runs `fn` in a write transaction on the demo account (operator/user actions). */
+  write<T>(fn: (ctx: Ctx) => T): T;
   postMessage(taskId: string, content: string): string;
   thread(taskId: string): Promise<ThreadItem[]>;
   undelivered(): Promise<number>;
@@ -42,12 +50,38 @@ export interface HarnessOptions {
   backendPlugin?: (dbPath: string, seed: SeedResult) => TestPluginEntry;
   extraPlugins?: TestPluginEntry[];
   runtime?: Record<string, unknown>;
+  /** Clock handed to the kernel (a FakeClock drives the poll schedule). */
+  clock?: Clock;
+  /** Options of the gateway plugin over the harness defaults. */
+  gateway?: Record<string, unknown>;
+  /** Bearer token the scripted gateway requires and the runtime sends. */
+  gatewayToken?: string;
+  /** Wrap the embedded backend's port (delays, faults, spies); ignored with `backendPlugin`. */
+  wrapBackend?: (port: BackendPort) => BackendPort;
+}
+
+/** The embedded backend on `dbPath`, its port passed through `wrap` (fault injection, spies). */
+export function wrappedLocalBackend(dbPath: string, seed: SeedResult, wrap: (port: BackendPort) => BackendPort): TestPluginEntry {
+  return {
+    plugin: definePlugin({
+      id: 'wrapped-backend',
+      version: '1',
+      provides: ['backend'],
+      configSchema: Type.Object({}),
+      register(api) {
+        const local = openLocalBackend(dbPath);
+        const port = createLocalPort(local.service, { accountId: seed.accountId, serviceToken: seed.serviceToken });
+        api.provide(BackendService, wrap(port));
+        return { stop: () => local.close() };
+      },
+    }),
+  };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const db = seededDb('mc-delivery-');
   const { dir, dbPath, seed } = db;
-  const gateway = await startScriptedGateway({ agents: ['orion', 'engineer', 'qa'] });
+  const gateway = await startScriptedGateway({ agents: ['orion', 'engineer', 'qa'], token: options.gatewayToken });
   // Agents not scripted by a test decline politely (thread updates to the orchestrator, say).
   gateway.setDefault({ text: 'NOTHING_TO_ADD' });
 
@@ -55,13 +89,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const t = await createTestKernel({
       runtime: { dataDir: dir, shutdownTimeoutMs: 5000, ...options.runtime },
       plugins: [
-        options.backendPlugin ? options.backendPlugin(dbPath, seed) : { use: 'backend-local', options: { path: dbPath } },
-        { use: 'gateway-openclaw', options: { url: gateway.url, requestTimeoutMs: 5000, probeIntervalMs: 200, downRetryMinMs: 100 } },
+        options.backendPlugin
+          ? options.backendPlugin(dbPath, seed)
+          : options.wrapBackend
+            ? wrappedLocalBackend(dbPath, seed, options.wrapBackend)
+            : { use: 'backend-local', options: { path: dbPath } },
+        { use: 'gateway-openclaw', options: { url: gateway.url, ...(options.gatewayToken ? { token: options.gatewayToken } : {}), requestTimeoutMs: 5000, probeIntervalMs: 200, downRetryMinMs: 100, ...options.gateway } },
         { use: 'delivery-policy' },
         ...TOOL_PLUGINS.map((use) => ({ use })),
         ...(options.extraPlugins ?? []),
-        { use: 'delivery', options: { intervalMs: 1000, backoffBaseMs: 100, backoffMaxMs: 400, maxAttempts: 3, runTimeoutMs: 3000, ...options.delivery } },
+        { use: 'delivery', options: withoutUndefined({ intervalMs: 1000, backoffBaseMs: 100, backoffMaxMs: 400, maxAttempts: 3, runTimeoutMs: 3000, ...options.delivery }) },
       ],
+      clock: options.clock,
     });
     await t.kernel.start();
     return t;
@@ -76,13 +115,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     get backend() {
       return h.t.kernel.services.get(BackendService)!;
     },
-    async restart() {
+    async restart(delivery) {
       await h.t.kernel.stop('restart');
+      if (delivery) options = { ...options, delivery: { ...options.delivery, ...delivery } };
       h.t = await build();
     },
     createTask(title, assignee) {
       return db.write((ctx) => userCreateTask(ctx, seed.userId, { title, assignedAgentIds: assignee ? [seed.agents[assignee]] : [] }));
     },
+    write: (fn) => db.write(fn),
     postMessage(taskId, content) {
       return db.write((ctx) => userPostMessage(ctx, seed.userId, taskId, content));
     },
@@ -101,6 +142,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
   return h;
+}
+
+/** `{ intervalMs: undefined }` in a test's options removes the harness default (adaptive polling). */
+function withoutUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
 /** Polls `check` until it returns a truthy value (or throws after `timeoutMs`). */
