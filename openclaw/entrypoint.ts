@@ -93,12 +93,21 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
   });
 }
 
+const SESSION_CLEANUP_LIMIT_MS = 300_000;
+
 /** OPENCLAW_SESSION_RETENTION_DAYS: prune the session store before the gateway opens it. */
 async function pruneSessions(): Promise<void> {
   const days = retentionDays(env);
   if (days === undefined) return;
   log(days === 0 ? 'clearing the session store (transcripts and workspaces are kept)' : `pruning sessions idle for more than ${days} days`);
-  const { code } = await exited(run(['sessions', 'cleanup', '--all-agents', '--enforce']));
+  const cleanup = run(['sessions', 'cleanup', '--all-agents', '--enforce']);
+  // A cleanup that hangs must not keep the gateway down: it is stopped after SESSION_CLEANUP_LIMIT_MS.
+  const timer = setTimeout(() => {
+    log(`session cleanup still running after ${SESSION_CLEANUP_LIMIT_MS / 1000} s; stopping it`);
+    cleanup.kill('SIGTERM');
+  }, SESSION_CLEANUP_LIMIT_MS);
+  const { code } = await exited(cleanup);
+  clearTimeout(timer);
   if (code !== 0) log(`session cleanup exited ${code}; starting the gateway anyway`);
 }
 

@@ -53,20 +53,15 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 /** Waits until Docker reports the container healthy; an unhealthy or exited container fails at once. */
 export async function waitHealthy(container: string, timeoutMs: number): Promise<void> {
-  await waitFor(`${container} to be healthy`, async () => {
+  const state = await waitFor(`${container} to be healthy`, async () => {
     const [status, health] = (await inspect(container, '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}')).split(' ');
-    if (status === 'exited' || health === 'unhealthy') {
-      const logs = await sh('docker', ['logs', '--tail', '40', container]);
-      throw new Error(`${container} is ${status}/${health}:\n${logs.stdout}${logs.stderr}`);
-    }
-    return health === 'healthy' ? true : undefined;
-  }, timeoutMs).catch(async (err: Error) => {
-    if (err.message.startsWith('timed out')) {
-      const logs = await sh('docker', ['logs', '--tail', '40', container]);
-      throw new Error(`${err.message}\n${logs.stdout}${logs.stderr}`);
-    }
-    throw err;
-  });
+    if (status === 'exited' || health === 'unhealthy') return `${status}/${health}`;
+    return health === 'healthy' ? 'healthy' : undefined;
+  }, timeoutMs).catch((err: Error) => err.message);
+  if (state !== 'healthy') {
+    const logs = await sh('docker', ['logs', '--tail', '40', container]);
+    throw new Error(`${container}: ${state}\n${logs.stdout}${logs.stderr}`);
+  }
 }
 
 export function freePort(): Promise<number> {

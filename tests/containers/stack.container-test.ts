@@ -66,7 +66,7 @@ beforeAll(async () => {
     '',
   ].join('\n'));
   writeFileSync(path.join(work, '.env'), `SERVICE_TOKEN=${SERVICE_TOKEN}\nOPENCLAW_GATEWAY_TOKEN=${GATEWAY_TOKEN}\n`);
-  writeFileSync(path.join(work, '.env.gateway'), `GH_TOKEN=${GH_TOKEN}\nOPENCLAW_SESSION_RETENTION_DAYS=30\n`);
+  writeFileSync(path.join(work, '.env.gateway'), `GH_TOKEN=${GH_TOKEN}\n`);
   await cleanup();
   await docker(['build', '--build-arg', `RUNTIME_VERSION=ctest`, '-t', `${RUNTIME_IMAGE}:ctest`, REPO], { timeoutMs: 900_000 });
   await docker(['build', '--build-arg', `OPENCLAW_VERSION=${OPENCLAW_VERSION}`, '-t', `${OPENCLAW_IMAGE}:${OPENCLAW_VERSION}`, path.join(REPO, 'openclaw')], { timeoutMs: 1_800_000 });
@@ -141,7 +141,7 @@ describe('Compose stack', () => {
     const rt = await serviceContainer(project, 'runtime');
     const gw = await serviceContainer(project, 'openclaw-gateway');
     await waitHealthy(rt, 90_000);
-    await waitHealthy(gw, 400_000);
+    await waitHealthy(gw, 660_000);
     // In order, first time: neither container was restarted.
     expect(await inspect(rt, '{{.RestartCount}}')).toBe('0');
     expect(await inspect(gw, '{{.RestartCount}}')).toBe('0');
@@ -176,7 +176,6 @@ describe('Compose stack', () => {
     expect(gwLogs.stdout + gwLogs.stderr).not.toContain(GH_TOKEN);
     expect(gwLogs.stdout + gwLogs.stderr).not.toContain(GATEWAY_TOKEN);
     expect(gwLogs.stdout + gwLogs.stderr).toContain(`Control UI: http://localhost:${gwPort}/`);
-    expect(gwLogs.stdout + gwLogs.stderr).toContain('pruning sessions idle for more than 30 days');
 
     // Web tools: Chromium is installed, configured, and starts headless without a sandbox.
     expect(gwConfig.browser.executablePath).toBe('/usr/bin/chromium');
