@@ -73,11 +73,23 @@ const childEnv = gatewayEnv(env);
 const secrets = secretValues(childEnv);
 const openclawBin = env.OPENCLAW_BIN ?? 'openclaw';
 
+/**
+ * OpenClaw gives its state-lease worker a fixed 5 s to come up; on a CPU-starved host the
+ * gateway then exits during startup although nothing is wrong. Such an exit is retried here
+ * (up to LEASE_RETRIES times) instead of becoming a container restart.
+ */
+const LEASE_TIMEOUT = 'state lease heartbeat did not become ready';
+const LEASE_RETRIES = 3;
+const leaseTimedOut = new WeakSet<ChildProcess>();
+
 /** Starts an openclaw command with the allow-listed environment, its output scrubbed line by line. */
 function run(args: string[]): ChildProcess {
   const child = spawn(openclawBin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
   for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
-    createInterface({ input: from!, crlfDelay: Infinity }).on('line', (line) => to.write(scrub(line, secrets) + '\n'));
+    createInterface({ input: from!, crlfDelay: Infinity }).on('line', (line) => {
+      if (line.includes(LEASE_TIMEOUT)) leaseTimedOut.add(child);
+      to.write(scrub(line, secrets) + '\n');
+    });
   }
   return child;
 }
@@ -152,12 +164,22 @@ async function main(): Promise<void> {
       child.kill(signal);
     });
   }
+  let leaseRetries = 0;
   for (;;) {
     const { code, signal } = await exited(child);
     if (restarting && !stopping) {
       restarting = false;
       child = run(args);
       continue;
+    }
+    if (!stopping && code !== 0 && leaseTimedOut.has(child) && leaseRetries < LEASE_RETRIES) {
+      leaseRetries += 1;
+      log(`the gateway gave up during startup (${LEASE_TIMEOUT}: the host is short of CPU); starting it again (${leaseRetries}/${LEASE_RETRIES})`);
+      await new Promise((r) => setTimeout(r, 2000));
+      if (!stopping) {
+        child = run(args);
+        continue;
+      }
     }
     unwatchFile(fragmentPath);
     process.exit(code ?? (signal ? 128 + (constants.signals[signal] ?? 15) : 1));

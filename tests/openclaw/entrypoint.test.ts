@@ -20,6 +20,10 @@ const fs = require('node:fs');
 process.on('SIGTERM', () => process.exit(0));
 fs.appendFileSync(process.env.STAND_IN_RECORD, JSON.stringify({ pid: process.pid, argv: process.argv.slice(2) }) + '\\n');
 if (process.argv[2] === 'sessions') process.exit(0);
+if (process.env.STAND_IN_LEASE_FAILURES && fs.readFileSync(process.env.STAND_IN_RECORD, 'utf8').split('\\n').filter(Boolean).length <= Number(process.env.STAND_IN_LEASE_FAILURES)) {
+  console.error('Gateway failed to start: state lease heartbeat did not become ready (phase=startup, trigger=timeout)');
+  process.exit(1);
+}
 console.log('gateway listening; dashboard http://127.0.0.1:18789/#token=' + process.env.OPENCLAW_GATEWAY_TOKEN);
 setInterval(() => {}, 1000);
 `;
@@ -65,7 +69,7 @@ function start(extraEnv: Record<string, string>, setup?: (dir: string) => void):
     MC_RUNTIME_FRAGMENT: path.join(dir, 'workspace', 'openclaw.json'),
     MC_FRAGMENT_POLL_MS: '50',
     OPENCLAW_GATEWAY_TOKEN: TOKEN,
-    OPENCLAW_PASS_ENV: 'STAND_IN_RECORD',
+    OPENCLAW_PASS_ENV: 'STAND_IN_*',
     ...extraEnv,
   };
   let out = '';
@@ -201,6 +205,17 @@ describe('gateway entrypoint (stand-in gateway)', () => {
     expect(await noToken.exit).toBe(78);
     expect(noToken.out()).toContain('OPENCLAW_GATEWAY_TOKEN is not set');
     expect([...bad.records(), ...noToken.records()]).toHaveLength(0);
+  });
+
+  it('starts the gateway again when OpenClaw gives up on its 5 s state lease during startup (a CPU-starved host), at most 3 times', async () => {
+    const r = start({ STAND_IN_LEASE_FAILURES: '2' });
+    await until(() => gatewayRuns(r).length === 3, 'two retries', 20_000);
+    await until(() => r.out().includes('gateway listening'), 'the third start to run');
+    expect(r.child.exitCode).toBeNull();
+    expect(r.out()).toContain('starting it again (2/3)');
+    const hopeless = start({ STAND_IN_LEASE_FAILURES: '10' });
+    expect(await hopeless.exit).toBe(1);
+    expect(gatewayRuns(hopeless)).toHaveLength(4);
   });
 
   it('removes Chromium locks a previous container left and forwards SIGTERM, exiting with the gateway\'s code', async () => {
