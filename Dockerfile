@@ -39,6 +39,6 @@ STOPSIGNAL SIGTERM
 # must not make Docker restart the container. The slim image has no curl, hence node. A 5 s
 # interval makes a new container healthy within seconds on every engine (a start interval would
 # need Engine 25: Compose refuses `start_interval` on older engines).
-HEALTHCHECK --interval=5s --timeout=4s --start-period=30s --retries=3 \
+HEALTHCHECK --interval=5s --timeout=10s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HEALTH_PORT||3000)+'/livez',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "bin/mc-runtime.js", "start"]
