@@ -91,7 +91,7 @@ function start(extraEnv: Record<string, string>, setup?: (dir: string) => void):
   return run;
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+async function until(cond: () => boolean, what: string, timeoutMs = 40_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -140,7 +140,7 @@ describe('gateway entrypoint (stand-in gateway)', () => {
     expect(env.AI_GATEWAY_API_KEY).toBe('vck-test-0123456789');
     expect(env.GH_TOKEN).toBe('ghp_test0123456789');
     expect(gatewayRuns(r)[0].argv).toEqual(['gateway', 'run', '--port', '18789', '--bind', 'lan', '--auth', 'token']);
-  });
+  }, 120_000);
 
   it('never prints the token: the gateway output is scrubbed and the Control UI URL carries none', async () => {
     const r = start({ OPENCLAW_CONTROL_UI_URL: 'http://localhost:18789/' });
@@ -149,7 +149,7 @@ describe('gateway entrypoint (stand-in gateway)', () => {
     expect(r.out()).toContain('#token=***');
     expect(r.out()).toContain('Control UI: http://localhost:18789/');
     expect(r.out()).toMatch(/no model provider key .*agents cannot run/);
-  });
+  }, 120_000);
 
   it('starts without a roster (no agents section OpenClaw would refuse) and adds it, with the work layout, when profile sync writes one', async () => {
     const r = start({});
@@ -165,7 +165,7 @@ describe('gateway entrypoint (stand-in gateway)', () => {
     }
     // Hot reload is the gateway's: the same process keeps running.
     expect(gatewayRuns(r)).toHaveLength(1);
-  });
+  }, 120_000);
 
   it('waits for the runtime\'s roster so the first config has the agents', async () => {
     const r = start({ OPENCLAW_ROSTER_WAIT_SECONDS: '20' });
@@ -174,7 +174,7 @@ describe('gateway entrypoint (stand-in gateway)', () => {
     writeFileSync(r.fragmentPath, fragment(['qa'], path.dirname(r.fragmentPath)));
     await until(() => gatewayRuns(r).length === 1, 'the gateway to start');
     expect(Object.keys(JSON.parse(readFileSync(r.configPath, 'utf8')).agents.entries)).toEqual(['qa']);
-  });
+  }, 120_000);
 
   it('OPENCLAW_CONFIG_RELOAD=1 restarts the gateway when the roster changes', async () => {
     const r = start({ OPENCLAW_CONFIG_RELOAD: '1' });
@@ -185,7 +185,7 @@ describe('gateway entrypoint (stand-in gateway)', () => {
     expect(gatewayRuns(r)[1].pid).not.toBe(first);
     expect(r.child.exitCode).toBeNull();
     expect(r.out()).toContain('restarting the gateway (OPENCLAW_CONFIG_RELOAD=1)');
-  });
+  }, 120_000);
 
   it('OPENCLAW_SESSION_RETENTION_DAYS prunes the session store before the gateway starts; 0 clears it', async () => {
     const r = start({ OPENCLAW_SESSION_RETENTION_DAYS: '0' });
@@ -195,7 +195,7 @@ describe('gateway entrypoint (stand-in gateway)', () => {
     const week = start({ OPENCLAW_SESSION_RETENTION_DAYS: '7' });
     await until(() => gatewayRuns(week).length === 1, 'the gateway to start');
     expect(JSON.parse(readFileSync(week.configPath, 'utf8')).session.maintenance.pruneAfter).toBe('7d');
-  });
+  }, 120_000);
 
   it('refuses a bad retention value and a missing token with a clear error, before starting anything', async () => {
     const bad = start({ OPENCLAW_SESSION_RETENTION_DAYS: 'a week' });
@@ -205,18 +205,18 @@ describe('gateway entrypoint (stand-in gateway)', () => {
     expect(await noToken.exit).toBe(78);
     expect(noToken.out()).toContain('OPENCLAW_GATEWAY_TOKEN is not set');
     expect([...bad.records(), ...noToken.records()]).toHaveLength(0);
-  });
+  }, 120_000);
 
   it('starts the gateway again when OpenClaw gives up on its 5 s state lease during startup (a CPU-starved host), at most 3 times', async () => {
     const r = start({ STAND_IN_LEASE_FAILURES: '2' });
-    await until(() => gatewayRuns(r).length === 3, 'two retries', 20_000);
+    await until(() => gatewayRuns(r).length === 3, 'two retries');
     await until(() => r.out().includes('gateway listening'), 'the third start to run');
     expect(r.child.exitCode).toBeNull();
     expect(r.out()).toContain('starting it again (2/3)');
     const hopeless = start({ STAND_IN_LEASE_FAILURES: '10' });
     expect(await hopeless.exit).toBe(1);
     expect(gatewayRuns(hopeless)).toHaveLength(4);
-  });
+  }, 120_000);
 
   it('removes Chromium locks a previous container left and forwards SIGTERM, exiting with the gateway\'s code', async () => {
     const r = start({}, (dir) => {
@@ -231,5 +231,5 @@ describe('gateway entrypoint (stand-in gateway)', () => {
     expect(() => lstatSync(path.join(userData, 'SingletonLock'))).toThrow();
     r.child.kill('SIGTERM');
     expect(await r.exit).toBe(0);
-  });
+  }, 120_000);
 });
