@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Mission Control runtime: one container per account. Build from the repository root:
 #   docker build --build-arg RUNTIME_VERSION="$(git describe --tags --always)" -t mission-control-runtime .
 # The runtime is TypeScript run by Node 24's type stripping: no build step, sources are copied as they are.
@@ -15,9 +14,12 @@ FROM ${NODE_IMAGE}
 # The version reported to the backend, /version and runtime_build_info. When empty the runtime
 # reads package.json (which is in the image), so it never reports a made-up default.
 ARG RUNTIME_VERSION=""
+# HEALTH_HOST: all interfaces inside the container, so `docker run -p 127.0.0.1:3000:3000` reaches
+# it; publish on the host's loopback (outside a container the runtime's default stays 127.0.0.1).
 ENV NODE_ENV=production \
     RUNTIME_VERSION=${RUNTIME_VERSION} \
     RUNTIME_DATA_DIR=/var/lib/mc-runtime \
+    HEALTH_HOST=0.0.0.0 \
     HEALTH_PORT=3000
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
@@ -26,13 +28,17 @@ COPY bin/ ./bin/
 COPY core/ ./core/
 COPY plugins/ ./plugins/
 COPY config/ ./config/
-RUN mkdir -p /var/lib/mc-runtime && chown node:node /var/lib/mc-runtime
+# Every volume mount point exists and belongs to node: a fresh named volume takes the mount
+# point's owner, so profile sync can write /workspace even when no gateway shares the volume.
+RUN mkdir -p /var/lib/mc-runtime /workspace && chown node:node /var/lib/mc-runtime /workspace
 USER node
 EXPOSE 3000
 # Exec-form CMD: node is PID 1 and receives SIGTERM itself (drain, offline report, exit 0).
 STOPSIGNAL SIGTERM
 # Liveness only (process answers); readiness (/readyz) depends on the backend and gateway and
-# must not make Docker restart the container. The slim image has no curl, hence node.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+# must not make Docker restart the container. The slim image has no curl, hence node. A 5 s
+# interval makes a new container healthy within seconds on every engine (a start interval would
+# need Engine 25: Compose refuses `start_interval` on older engines).
+HEALTHCHECK --interval=5s --timeout=10s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HEALTH_PORT||3000)+'/livez',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "bin/mc-runtime.js", "start"]

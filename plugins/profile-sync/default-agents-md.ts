@@ -39,6 +39,15 @@ notification is one turn: read it, act, reply once.
 - The orchestrator coordinates: it creates and assigns tasks and follows up on stalled ones.
   task_assign and task_message are for the orchestrator.
 
+## Git work: one worktree per task
+
+- Clone repositories once into repos/ in your workspace; never commit in that clone.
+- For each task, add its own worktree and branch: git -C repos/<repo> worktree add
+  ../../worktrees/<task-id> -b task/<task-id>. Commit and open the PR from there, so each
+  task's commits and PR stay apart from every other task's.
+- Put finished files that are not code in deliverables/. When the task is done, remove its
+  worktree (git worktree remove) and link the PR with task_link_pr.
+
 ## Memory
 
 - MEMORY.md and memory/ in your workspace are yours; keep lasting notes there.

@@ -64,3 +64,60 @@ describe('gateway config merge', () => {
     expect(Object.keys(written.agents.entries)).toEqual(['qa']);
   });
 });
+
+describe('gateway config from the environment', async () => {
+  const { envOverlay, startableConfig, controlUiUrl, deepMerge } = await import('../../openclaw/env-config.ts');
+  const { gatewayEnv, scrub, secretValues } = await import('../../openclaw/child-env.ts');
+
+  it('configures Chromium for the browser tool when it is installed, headless and without its sandbox', () => {
+    expect(envOverlay({}, () => false).browser).toBeUndefined();
+    expect(envOverlay({}, (f) => f === '/usr/bin/chromium').browser).toEqual({
+      enabled: true, headless: true, noSandbox: true, executablePath: '/usr/bin/chromium', extraArgs: ['--disable-dev-shm-usage'],
+    });
+    expect(envOverlay({ OPENCLAW_BROWSER: '0' }, () => true).browser).toBeUndefined();
+  });
+
+  it('sets the default model, and declares the Vercel AI Gateway provider for a vercel-ai-gateway model', () => {
+    const overlay = envOverlay({ OPENCLAW_DEFAULT_MODEL: 'vercel-ai-gateway/anthropic/claude-sonnet-4.5' }, () => false) as {
+      agents: { defaults: { model: { primary: string } } };
+      models: { providers: Record<string, { apiKey: string; models: { id: string }[] }> };
+    };
+    expect(overlay.agents.defaults.model.primary).toBe('vercel-ai-gateway/anthropic/claude-sonnet-4.5');
+    expect(overlay.models.providers['vercel-ai-gateway'].apiKey).toBe('${AI_GATEWAY_API_KEY}');
+    expect(overlay.models.providers['vercel-ai-gateway'].models[0].id).toBe('anthropic/claude-sonnet-4.5');
+    expect(envOverlay({ OPENCLAW_DEFAULT_MODEL: 'anthropic/claude-sonnet-4-5' }, () => false).models).toBeUndefined();
+  });
+
+  it('keeps the base config under the overlay and the roster over both', () => {
+    const withEnv = deepMerge(base, envOverlay({ OPENCLAW_DEFAULT_MODEL: 'openai/gpt-5' }, () => false));
+    const merged = mergeGatewayConfig(withEnv, { agents: { entries: { qa: { name: 'Q', workspace: '/workspace/agents/qa' } } } }) as {
+      agents: { defaults: Record<string, unknown>; entries: Record<string, unknown> };
+      gateway: { auth: unknown };
+    };
+    expect(merged.agents.defaults).toEqual({ skipBootstrap: true, model: { primary: 'openai/gpt-5' } });
+    expect(Object.keys(merged.agents.entries)).toEqual(['qa']);
+    expect(merged.gateway.auth).toEqual({ mode: 'token', token: '${OPENCLAW_GATEWAY_TOKEN}' });
+  });
+
+  it('leaves an empty roster out (OpenClaw refuses one) and keeps a real one', () => {
+    expect(startableConfig(base)).not.toHaveProperty('agents');
+    expect(startableConfig(base).gateway).toEqual(base.gateway);
+    const withAgent = { ...base, agents: { entries: { qa: {} } } };
+    expect(startableConfig(withAgent)).toBe(withAgent);
+  });
+
+  it('prints the Control UI URL without a token, whatever the operator put in it', () => {
+    expect(controlUiUrl({ OPENCLAW_CONTROL_UI_URL: 'http://localhost:18789/?token=abc#token=def' })).toBe('http://localhost:18789/');
+    expect(controlUiUrl({})).toBeUndefined();
+  });
+
+  it('never passes runtime-only variables, even when OPENCLAW_PASS_ENV names them', () => {
+    const env = gatewayEnv({ PATH: '/bin', SERVICE_TOKEN: 's', CONVEX_URL: 'c', MY_TOOL_HOME: '/x', OPENCLAW_PASS_ENV: 'SERVICE_TOKEN, MY_TOOL_*, *' });
+    expect(env).toEqual({ PATH: '/bin', MY_TOOL_HOME: '/x', OPENCLAW_PASS_ENV: 'SERVICE_TOKEN, MY_TOOL_*, *' });
+  });
+
+  it('scrubs every token and key value from the gateway output', () => {
+    const secrets = secretValues({ OPENCLAW_GATEWAY_TOKEN: 'gateway-token-123', ANTHROPIC_API_KEY: 'sk-ant-987654321', PATH: '/usr/bin:/bin' });
+    expect(scrub('url #token=gateway-token-123 key sk-ant-987654321 path /usr/bin:/bin', secrets)).toBe('url #token=*** key *** path /usr/bin:/bin');
+  });
+});

@@ -1,9 +1,9 @@
 /**
- * Docker cannot run in the test environment, so the container assets are
- * checked for what can go wrong without it: files the Dockerfile copies and
- * runs exist, signals reach node (exec form), the health check command really
+ * The container assets, checked without Docker (the real builds and stacks are
+ * `npm run test:containers`, tests/containers/): files the Dockerfiles copy and
+ * run exist, signals reach node (exec form), the health check command really
  * passes against a live runtime and fails without one, and the Compose file
- * is valid YAML with the timing and probe rules of docs/operations.md.
+ * has the order, timing, probe and secret rules of docs/compose.md.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -30,6 +30,13 @@ function execForm(text: string): string[] {
   return JSON.parse(json) as string[];
 }
 
+/** "30s", "5m30s", "10" (seconds) as seconds. */
+function seconds(text: string): number {
+  let total = 0;
+  for (const [, n, unit] of String(text).matchAll(/(\d+)(h|m|s)?/g)) total += Number(n) * (unit === 'h' ? 3600 : unit === 'm' ? 60 : 1);
+  return total;
+}
+
 function runNode(args: string[], env: Record<string, string>): Promise<number> {
   return new Promise((resolve) => {
     const child = execFile(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 10_000 });
@@ -48,6 +55,32 @@ describe('Dockerfile', () => {
       expect(existsSync(path.join(REPO_ROOT, source)), source).toBe(true);
       expect(ignored, source).not.toContain(source.replace(/\/$/, ''));
     }
+  });
+
+  it('has no `# syntax=` line (BuildKit would fetch a frontend from Docker Hub for nothing)', () => {
+    for (const file of ['Dockerfile', 'openclaw/Dockerfile']) {
+      expect(readFileSync(path.join(REPO_ROOT, file), 'utf8'), file).not.toMatch(/^#\s*syntax\s*=/m);
+    }
+  });
+
+  it('listens on all interfaces inside the container, so `docker run -p` reaches it', () => {
+    const env = argsOf('ENV').join(' ');
+    expect(env).toMatch(/HEALTH_HOST=0\.0\.0\.0/);
+  });
+
+  it('copies every module the gateway entrypoint imports into the gateway image', () => {
+    const gatewayDockerfile = readFileSync(path.join(REPO_ROOT, 'openclaw', 'Dockerfile'), 'utf8');
+    const copy = gatewayDockerfile.split('\n').find((l) => l.startsWith('COPY openclaw.base.json'))!;
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      expect(copy, file).toContain(` ${file}`);
+      const text = readFileSync(path.join(REPO_ROOT, 'openclaw', file), 'utf8');
+      for (const [, dep] of text.matchAll(/from '\.\/([\w-]+\.ts)'/g)) visit(dep);
+    };
+    visit('entrypoint.ts');
+    expect(seen.size).toBeGreaterThan(1);
   });
 
   it('runs bin/mc-runtime.js start in exec form so SIGTERM reaches node', () => {
@@ -116,11 +149,50 @@ describe('docker-compose.runtime.yml', async () => {
     expect(runtime.stop_signal).toBe('SIGTERM');
   });
 
-  it('reports status inside the backend staleness window and waits for a healthy gateway when there is one', () => {
+  it('reports status inside the backend staleness window', () => {
     expect(Number(/:-(\d+)\}$/.exec(runtime.environment.HEALTH_CHECK_INTERVAL)![1])).toBeLessThanOrEqual(60_000);
-    expect(runtime.depends_on['openclaw-gateway']).toEqual({ condition: 'service_healthy', required: false });
+  });
+
+  it('starts in order with no restart: the runtime first (it writes the roster), the gateway once the runtime is healthy', () => {
+    // The old order (runtime waits for a healthy gateway) met a gateway that refuses to start without agents.
+    expect(runtime.depends_on).toBeUndefined();
+    expect(gateway.depends_on).toEqual({ runtime: { condition: 'service_healthy' } });
     expect(gateway.profiles).toEqual(['openclaw']);
     expect(gateway.healthcheck.test[0]).toBe('CMD');
+  });
+
+  it('makes the runtime healthy within seconds on every engine (no start_interval: Compose refuses it below Engine 25)', () => {
+    expect(seconds(runtime.healthcheck.interval)).toBeLessThanOrEqual(10);
+    expect(runtime.healthcheck.start_interval).toBeUndefined();
+    expect(gateway.healthcheck.start_interval).toBeUndefined();
+    const [healthcheck] = argsOf('HEALTHCHECK');
+    expect(seconds(/--interval=(\w+)/.exec(healthcheck)![1])).toBeLessThanOrEqual(10);
+  });
+
+  it('gives the gateway more than its 315 s drain before Docker kills it', () => {
+    expect(seconds(gateway.stop_grace_period)).toBeGreaterThan(315);
+    expect(gateway.stop_signal).toBe('SIGTERM');
+  });
+
+  it('gives the gateway only its own secrets: never the runtime env file, never SERVICE_TOKEN', () => {
+    const files = (gateway.env_file as ({ path: string } | string)[]).map((f) => (typeof f === 'string' ? f : f.path));
+    expect(files).not.toContain('.env');
+    expect(files).toEqual(['.env.gateway']);
+    expect(JSON.stringify(gateway.environment)).not.toMatch(/SERVICE_TOKEN|CONVEX|ACCOUNT_ID/);
+    expect(gateway.environment.OPENCLAW_GATEWAY_TOKEN).toBe('${OPENCLAW_GATEWAY_TOKEN:-}');
+  });
+
+  it('creates every volume mount point in the image, owned by node (a fresh named volume takes its owner)', () => {
+    for (const [service, file] of [[runtime, 'Dockerfile'], [gateway, 'openclaw/Dockerfile']] as const) {
+      const text = readFileSync(path.join(REPO_ROOT, file), 'utf8').replace(/\\\n/g, ' ');
+      const mkdir = text.split('\n').find((l) => /^RUN mkdir -p .*chown/.test(l.trim()));
+      expect(mkdir, file).toBeDefined();
+      for (const volume of service.volumes as string[]) {
+        const target = volume.split(':')[1];
+        expect(mkdir, `${file}: ${target}`).toContain(` ${target}`);
+        expect(mkdir, `${file}: chown node`).toMatch(/chown (-R )?node:node/);
+      }
+    }
   });
 
   it.skipIf(!existsSync(path.join(REPO_ROOT, 'openclaw')))('builds the gateway from openclaw/', () => {
