@@ -1,0 +1,40 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, expect, it } from 'vitest';
+import { AttemptLog, type AttemptRecord } from './attempt-log.ts';
+
+const DAY = 86_400_000;
+
+function attempt(over: Partial<AttemptRecord>): AttemptRecord {
+  return { notificationId: 'n1', notificationType: 'assignment', agent: 'engineer', attempt: 1, startedAt: 1000, durationMs: 12.4, outcome: 'retry', detail: 'gateway 500', toolCalls: [], ...over };
+}
+
+describe('attempt history', () => {
+  it('keeps every attempt of a notification in order, per scope, with its tool calls', () => {
+    const db = new DatabaseSync(path.join(mkdtempSync(path.join(tmpdir(), 'mc-attempts-')), 'delivery.sqlite'));
+    const log = new AttemptLog(db, 'local:a', 7 * DAY);
+    log.record(attempt({ startedAt: 2000, attempt: 2, outcome: 'delivered', detail: 'reply posted', toolCalls: [{ tool: 'task_status', outcome: 'ok', ms: 3 }] }));
+    log.record(attempt({}));
+    log.record(attempt({ notificationId: 'n2' }));
+    new AttemptLog(db, 'local:b', 7 * DAY).record(attempt({ startedAt: 1500 }));
+    const rows = log.of('n1');
+    expect(rows.map((r) => [r.attempt, r.outcome, r.detail])).toEqual([
+      [1, 'retry', 'gateway 500'],
+      [2, 'delivered', 'reply posted'],
+    ]);
+    expect(rows[0].durationMs).toBe(12);
+    expect(rows[1].toolCalls).toEqual([{ tool: 'task_status', outcome: 'ok', ms: 3 }]);
+  });
+
+  it('truncates long errors and prunes rows past the retention window', () => {
+    const db = new DatabaseSync(':memory:');
+    const log = new AttemptLog(db, 's', 7 * DAY);
+    log.record(attempt({ detail: 'x'.repeat(5000) }));
+    log.record(attempt({ startedAt: 8 * DAY }));
+    expect(log.of('n1')[0].detail).toHaveLength(2000);
+    expect(log.prune(8 * DAY + 1)).toBe(1);
+    expect(log.of('n1')).toHaveLength(1);
+  });
+});
