@@ -11,6 +11,7 @@
  */
 import type { Id } from './domain.ts';
 import type { AgentCapabilities } from '../tools/registry.ts';
+import type { ToolCallLedger } from './tool-ledger.ts';
 
 export interface RunTokenClaims {
   agentId: Id;
@@ -24,7 +25,15 @@ export interface RunTokenClaims {
 }
 
 export type RunTokenVerification =
-  | { ok: true; claims: RunTokenClaims }
+  | {
+      ok: true;
+      claims: RunTokenClaims;
+      /**
+       * Mutating calls already made under this token's run: the issuer's ledger (the
+       * notification's, shared with the function-tool path), else one per token.
+       */
+      ledger: ToolCallLedger;
+    }
   | { ok: false; reason: 'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked' };
 
 /**
@@ -39,8 +48,11 @@ export type RunTokenVerification =
 export type RunTokenHandoff = { kind: 'file'; path: string } | { kind: 'env'; variable: string; token: string };
 
 export interface RunTokenService {
-  /** Issues a token valid for `ttlMs` (the service's default when omitted). */
-  issue(claims: Omit<RunTokenClaims, 'expiresAt'>, ttlMs?: number): string;
+  /**
+   * Issues a token valid for `ttlMs` (the service's default when omitted). `ledger`: where
+   * calls under this token record their effects (a fresh one per token when omitted).
+   */
+  issue(claims: Omit<RunTokenClaims, 'expiresAt'>, ttlMs?: number, options?: { ledger?: ToolCallLedger }): string;
   verify(token: string | undefined): RunTokenVerification;
   /** How the agent of this token receives it (see RunTokenHandoff). */
   handoff(token: string): RunTokenHandoff;

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { isBackendError, type BackendPort } from '../../core/ports/backend.ts';
 import type { RunTokenService } from '../../core/ports/run-tokens.ts';
+import type { ToolCallLedger } from '../../core/ports/tool-ledger.ts';
 import type { ToolCallSubject } from '../../core/hooks.ts';
 import type { ToolExecutor } from '../../core/tools/executor.ts';
 import { toolHttpPath, toolNameFromRoute, type AgentCapabilities, type ToolRegistry } from '../../core/tools/registry.ts';
@@ -35,6 +36,8 @@ export interface AgentRoutesOptions {
 interface Caller {
   subject: ToolCallSubject;
   capabilities: AgentCapabilities;
+  /** Run-token callers: mutating calls already made in the run (exactly-once effects). */
+  ledger?: ToolCallLedger;
 }
 
 const TOKEN_ERRORS: Record<string, string> = {
@@ -71,7 +74,7 @@ export function agentRoutes(options: AgentRoutesOptions) {
       const subject: ToolCallSubject = { agentId: c.agentId, agentSlug: c.agentSlug, via: 'http' };
       if (c.taskId !== undefined) subject.taskId = c.taskId;
       if (c.notificationId !== undefined) subject.notificationId = c.notificationId;
-      return { subject, capabilities: c.capabilities };
+      return { subject, capabilities: c.capabilities, ledger: verified.ledger };
     }
     const key = request.headers['x-openclaw-session-key'];
     if (typeof key !== 'string' || !key) return { status: 401, error: TOKEN_ERRORS.missing };
@@ -130,7 +133,7 @@ export function agentRoutes(options: AgentRoutesOptions) {
       if (!options.tools.get(name) || toolHttpPath(name) !== `/agent/${request.params.tool}`) {
         return sendError(reply, 404, `Unknown tool: no endpoint /agent/${request.params.tool.slice(0, 100)}`);
       }
-      const execution = await options.executor.execute({ subject: caller.subject, capabilities: caller.capabilities }, name, request.body ?? {});
+      const execution = await options.executor.execute({ subject: caller.subject, capabilities: caller.capabilities, ledger: caller.ledger }, name, request.body ?? {});
       const status = statusForExecution(execution);
       if (status === 503) reply.header('retry-after', '5');
       return reply.code(status).send(execution.result);

@@ -18,7 +18,7 @@ describe('run tokens', () => {
     expect(token).toMatch(/^mcrt_[\w-]{48}$/);
     expect(secrets).toHaveLength(1);
     expect(token.slice(5, 29)).toBe(secrets[0]);
-    expect(s.verify(token)).toEqual({ ok: true, claims: { ...claims, expiresAt: 1_060_000 } });
+    expect(s.verify(token)).toEqual({ ok: true, claims: { ...claims, expiresAt: 1_060_000 }, ledger: expect.objectContaining({ lookup: expect.any(Function) }) });
     // Two tokens share only the process secret.
     expect(s.issue(claims).slice(29)).not.toBe(token.slice(29));
   });

@@ -13,6 +13,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RunTokenClaims, RunTokenService, RunTokenVerification } from '../../core/ports/run-tokens.ts';
+import { memoryLedger, type ToolCallLedger } from '../../core/ports/tool-ledger.ts';
 
 /** The variable an agent sets for one exec call when the token is handed over in the prompt. */
 export const RUN_TOKEN_ENV = 'MC_RUN_TOKEN';
@@ -48,7 +49,7 @@ export function createRunTokenService(options: RunTokenServiceOptions): RunToken
   const secretBytes = Buffer.from(secret);
   options.onSecret?.(secret);
   /** token id → claims; revoked and expired entries stay a while, to answer precisely. */
-  const live = new Map<string, { claims: RunTokenClaims; revoked: boolean }>();
+  const live = new Map<string, { claims: RunTokenClaims; revoked: boolean; ledger: ToolCallLedger }>();
 
   const prune = () => {
     const now = options.now();
@@ -64,7 +65,7 @@ export function createRunTokenService(options: RunTokenServiceOptions): RunToken
   };
 
   return {
-    issue(claims, ttlMs) {
+    issue(claims, ttlMs, issueOptions) {
       prune();
       const ttl = Math.min(Math.max(1, ttlMs ?? options.defaultTtlMs), MAX_TTL_MS);
       const id = random();
@@ -76,7 +77,7 @@ export function createRunTokenService(options: RunTokenServiceOptions): RunToken
       };
       if (claims.taskId !== undefined) stored.taskId = claims.taskId;
       if (claims.notificationId !== undefined) stored.notificationId = claims.notificationId;
-      live.set(id, { claims: stored, revoked: false });
+      live.set(id, { claims: stored, revoked: false, ledger: issueOptions?.ledger ?? memoryLedger() });
       return `${PREFIX}${secret}${id}`;
     },
     verify(token): RunTokenVerification {
@@ -87,7 +88,7 @@ export function createRunTokenService(options: RunTokenServiceOptions): RunToken
       if (!entry) return { ok: false, reason: 'invalid' };
       if (entry.claims.expiresAt <= options.now()) return { ok: false, reason: 'expired' };
       if (entry.revoked) return { ok: false, reason: 'revoked' };
-      return { ok: true, claims: structuredClone(entry.claims) };
+      return { ok: true, claims: structuredClone(entry.claims), ledger: entry.ledger };
     },
     handoff(token) {
       // No shared workspace here (token-files.ts adds one): the prompt carries it, exec's env scopes it.

@@ -21,7 +21,8 @@ export function statusForCode(code: BackendErrorCode | undefined): number {
 }
 
 export function statusForExecution(execution: ToolExecution): number {
-  if (execution.outcome === 'ok') return 200;
+  // A replayed call answers like the call it repeats (its recorded, successful result).
+  if (execution.outcome === 'ok' || execution.outcome === 'replayed') return 200;
   switch (execution.reason) {
     case 'unknown_tool':
       return 404;

@@ -107,9 +107,9 @@ export function withTokenFiles(inner: RunTokenServiceWithStats, options: TokenFi
   }
 
   return {
-    issue(claims, ttlMs) {
+    issue(claims, ttlMs, issueOptions) {
       prune();
-      const token = inner.issue(claims, ttlMs);
+      const token = inner.issue(claims, ttlMs, issueOptions);
       try {
         const file = write(claims.agentSlug, token);
         if (file) files.set(token, file);

@@ -1,9 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
-import { AttemptLog, type AttemptRecord } from './attempt-log.ts';
+import type { AttemptRecord } from './attempt-log.ts';
+import { DeliveryStore } from './store.ts';
 
 const DAY = 86_400_000;
 
@@ -13,12 +13,13 @@ function attempt(over: Partial<AttemptRecord>): AttemptRecord {
 
 describe('attempt history', () => {
   it('keeps every attempt of a notification in order, per scope, with its tool calls', () => {
-    const db = new DatabaseSync(path.join(mkdtempSync(path.join(tmpdir(), 'mc-attempts-')), 'delivery.sqlite'));
-    const log = new AttemptLog(db, 'local:a', 7 * DAY);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'mc-attempts-')), 'delivery.sqlite');
+    const log = new DeliveryStore(file, { scope: 'local:a' }).attempts;
     log.record(attempt({ startedAt: 2000, attempt: 2, outcome: 'delivered', detail: 'reply posted', toolCalls: [{ tool: 'task_status', outcome: 'ok', ms: 3 }] }));
     log.record(attempt({}));
     log.record(attempt({ notificationId: 'n2' }));
-    new AttemptLog(db, 'local:b', 7 * DAY).record(attempt({ startedAt: 1500 }));
+    new DeliveryStore(file, { scope: 'local:b' }).attempts.record(attempt({ startedAt: 1500 }));
+    expect(new DeliveryStore(file).attempts.of('n1')).toHaveLength(3);
     const rows = log.of('n1');
     expect(rows.map((r) => [r.attempt, r.outcome, r.detail])).toEqual([
       [1, 'retry', 'gateway 500'],
@@ -29,8 +30,7 @@ describe('attempt history', () => {
   });
 
   it('truncates long errors and prunes rows past the retention window', () => {
-    const db = new DatabaseSync(':memory:');
-    const log = new AttemptLog(db, 's', 7 * DAY);
+    const log = new DeliveryStore(path.join(mkdtempSync(path.join(tmpdir(), 'mc-attempts-')), 'delivery.sqlite'), { scope: 's', historyRetentionMs: 7 * DAY }).attempts;
     log.record(attempt({ detail: 'x'.repeat(5000) }));
     log.record(attempt({ startedAt: 8 * DAY }));
     expect(log.of('n1')[0].detail).toHaveLength(2000);

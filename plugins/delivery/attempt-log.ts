@@ -29,7 +29,8 @@ export interface AttemptRecord {
   toolCalls: AttemptToolCall[];
 }
 
-const SCHEMA = `
+/** Created by the delivery store's migrations (store.ts). */
+export const ATTEMPTS_SCHEMA = `
   CREATE TABLE IF NOT EXISTS attempts (
     scope TEXT NOT NULL,
     notification_id TEXT NOT NULL,
@@ -50,17 +51,18 @@ const MAX_DETAIL = 2000;
 
 export class AttemptLog {
   readonly #db: DatabaseSync;
-  readonly #scope: string;
+  readonly #scope: string | null;
   readonly #retentionMs: number;
 
-  constructor(db: DatabaseSync, scope: string, retentionMs: number) {
+  /** `scope` null: the operator view (reads every scope, records nothing). */
+  constructor(db: DatabaseSync, scope: string | null, retentionMs: number) {
     this.#db = db;
     this.#scope = scope;
     this.#retentionMs = retentionMs;
-    db.exec(SCHEMA);
   }
 
   record(a: AttemptRecord): void {
+    if (this.#scope === null) throw new Error('attempt log opened without a scope: read-only operator view');
     const detail = a.detail === null ? null : a.detail.length > MAX_DETAIL ? `${a.detail.slice(0, MAX_DETAIL - 1)}…` : a.detail;
     this.#db
       .prepare(
@@ -72,9 +74,11 @@ export class AttemptLog {
 
   /** Every recorded attempt of one notification, oldest first. */
   of(notificationId: string): AttemptRecord[] {
-    const rows = this.#db
-      .prepare('SELECT * FROM attempts WHERE scope = ? AND notification_id = ? ORDER BY started_at, rowid')
-      .all(this.#scope, notificationId) as Array<Record<string, string | number | null>>;
+    const rows = (
+      this.#scope === null
+        ? this.#db.prepare('SELECT * FROM attempts WHERE notification_id = ? ORDER BY started_at, rowid').all(notificationId)
+        : this.#db.prepare('SELECT * FROM attempts WHERE scope = ? AND notification_id = ? ORDER BY started_at, rowid').all(this.#scope, notificationId)
+    ) as Array<Record<string, string | number | null>>;
     return rows.map((r) => ({
       notificationId: String(r.notification_id),
       notificationType: String(r.notification_type),

@@ -5,8 +5,8 @@ import type { PluginCommand } from '../../core/plugin.ts';
 export const deliveryCommands: PluginCommand[] = [
   {
     name: 'deliveries',
-    usage: 'deliveries dead|retry <id>|stats',
-    summary: 'dead-lettered notifications: list, retry, count',
+    usage: 'deliveries dead|retry <id>|stats|show <id>',
+    summary: 'dead letters (list, retry, count) and one notification\'s attempts',
     async run(argv, { io, settings }) {
       const { runDeliveriesCommand } = await import('./cli.ts');
       const { dataDir, options } = await settings();

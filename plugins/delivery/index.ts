@@ -109,6 +109,7 @@ export default definePlugin({
 
     // Tools called over the HTTP fallback (e.g. response_request) may create notifications too.
     api.hooks.afterToolCall.tap((e) => {
+      if (e.subject.notificationId) loop?.noteToolCall(e.subject.notificationId, { tool: e.tool, outcome: e.outcome, ms: Math.round(e.durationMs) });
       if (e.outcome === 'ok' && e.subject.via === 'http') loop?.wake();
     });
 
@@ -151,7 +152,11 @@ export default definePlugin({
     return {
       start() {
         // No busy wait in the runtime: a locked store must never block the event loop.
-        store = new DeliveryStore(path.resolve(api.runtime.dataDir, options.storeFile), { scope: deliveryScope(api.runtime.env, api.runtime.accountId), busyTimeoutMs: 0 });
+        store = new DeliveryStore(path.resolve(api.runtime.dataDir, options.storeFile), {
+          scope: deliveryScope(api.runtime.env, api.runtime.accountId),
+          busyTimeoutMs: 0,
+          now: () => api.clock.now(),
+        });
         const http = api.tryUse(HttpServiceRef);
         loop = new DeliveryLoop(
           {
@@ -164,6 +169,7 @@ export default definePlugin({
             options: { silentToken: options.silentToken, runTimeoutMs: options.runTimeoutMs, clientTools: options.clientTools, maxToolRounds: options.maxToolRounds },
             baseUrl: () => http?.baseUrl(),
             notifyWork: () => loop?.wake(),
+            ledgerFor: (notificationId) => store!.toolCalls.forNotification(notificationId),
           },
           { ...options, deadLetterRetentionMs: options.deadLetterRetentionDays * 86_400_000 },
           {

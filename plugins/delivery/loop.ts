@@ -108,6 +108,11 @@ export class DeliveryLoop {
     });
   }
 
+  /** A tool call made for a notification: kept for its attempt's history row. */
+  noteToolCall(id: Id, call: { tool: string; outcome: string; ms: number }): void {
+    this.#outcomes.noteToolCall(id, call);
+  }
+
   get paused(): string | undefined {
     return this.#paused?.reason;
   }
@@ -302,6 +307,8 @@ export class DeliveryLoop {
   #markEnded(id: Id, terminal: boolean): void {
     this.#ended.set(id, ++this.#seq);
     if (terminal) {
+      // Its recorded tool effects now only wait out the ledger's retention window.
+      this.#read(() => this.#store.toolCalls.ended(id), undefined);
       this.#listed.delete(id);
       this.#retrying.delete(id);
       this.turns.changed();
@@ -351,6 +358,9 @@ export class DeliveryLoop {
         this.#lastPruneAt = now;
         const dead = this.#store.pruneDeadLetters(now - this.#opts.deadLetterRetentionMs);
         if (dead > 0) this.#log.info({ pruned: dead }, 'dropped dead letters past their retention');
+        const calls = this.#store.toolCalls.prune();
+        const attempts = this.#store.attempts.prune(now);
+        if (calls + attempts > 0) this.#log.info({ toolCalls: calls, attempts }, 'dropped tool-call ledger entries and attempt history past their retention');
       }
     } catch (err) {
       this.#log.warn({ err, asOf }, 'delivery store housekeeping failed; will try again');

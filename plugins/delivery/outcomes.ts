@@ -18,6 +18,7 @@ import { backoffDelay } from './backoff.ts';
 import { DeadLetters } from './dead-letters.ts';
 import type { DeliveryStats } from './stats.ts';
 import type { AfterRun, Queued } from './sessions.ts';
+import type { AttemptToolCall } from './attempt-log.ts';
 import type { LoopOptions } from './loop.ts';
 
 export interface OutcomeDeps {
@@ -37,6 +38,8 @@ export interface OutcomeDeps {
 
 /** Agent sync is asked at most this often for agents the gateway does not know. */
 const AGENT_SYNC_EVERY_MS = 10_000;
+/** Tool calls kept per attempt for its history row (a runaway turn cannot grow it). */
+const MAX_CALLS_PER_ATTEMPT = 100;
 
 export class Outcomes {
   readonly #d: OutcomeDeps;
@@ -45,11 +48,20 @@ export class Outcomes {
   /** Replies whose write-back failed: the retry writes back only. */
   readonly #settlements = new Map<Id, Settlement>();
   #lastAgentSync = -Infinity;
+  /** Tool calls of the attempts now running, by notification (flushed into the attempt history). */
+  readonly #calls = new Map<Id, AttemptToolCall[]>();
 
   constructor(d: OutcomeDeps) {
     this.#d = d;
     this.#log = d.deps.logger;
     this.#deadLetters = new DeadLetters(d.deps.backend, d.store, d.deps.policy, d.deps.logger, d.clock);
+  }
+
+  /** A tool call made for a notification (either path): kept for its attempt's history row. */
+  noteToolCall(id: Id, call: AttemptToolCall): void {
+    const calls = this.#calls.get(id) ?? [];
+    if (calls.length < MAX_CALLS_PER_ATTEMPT) calls.push(call);
+    this.#calls.set(id, calls);
   }
 
   /** Runs one queued notification and records its outcome. Never throws. */
@@ -78,6 +90,7 @@ export class Outcomes {
     this.#d.stats.recordError(outcome.error, this.#d.clock.now());
     if (outcome.unknownAgent) this.#syncAgents(ctx);
     if (outcome.failure === 'outage') {
+      this.#history(ctx.notification, ctx, 'outage', attempt, started, durationMs, outcome.error);
       await this.#endAttempt(id);
       this.#d.ended(id, false);
       this.#d.pause(outcome.error);
@@ -187,9 +200,20 @@ export class Outcomes {
     }
   }
 
+  /** One row of the attempt history (`deliveries show`), with the tool calls the attempt made. */
+  #history(n: Notification, ctx: DeliveryContext | null, outcome: string, attempt: number, startedAt: number, durationMs: number, detail: string): void {
+    const toolCalls = this.#calls.get(n._id) ?? [];
+    this.#calls.delete(n._id);
+    this.#safe(
+      () => this.#d.store.attempts.record({ notificationId: n._id, notificationType: n.type, agent: ctx?.agent?.slug ?? null, attempt, startedAt, durationMs, outcome, detail, toolCalls }),
+      'recording the attempt history',
+    );
+  }
+
   async #finish(ctx: DeliveryContext | null, outcome: RunOutcome, kind: DeliveredEvent['outcome'], attempt: number, durationMs: number, n = ctx?.notification): Promise<void> {
     if (!n) return;
     this.#d.stats.count(kind);
+    this.#history(n, ctx, kind, attempt, this.#d.clock.now() - durationMs, durationMs, outcome.status === 'delivered' ? outcome.reason : outcome.error);
     try {
       await this.#d.hooks.onDelivered.call({
         notificationId: n._id,

@@ -10,6 +10,7 @@ import type { DeliveryContext } from '../../core/ports/domain.ts';
 import { isGatewayError, type GatewayPort } from '../../core/ports/gateway.ts';
 import { classifyFailure, RunFailure, type Failure } from './failures.ts';
 import type { RunTokenService } from '../../core/ports/run-tokens.ts';
+import type { ToolCallLedger } from '../../core/ports/tool-ledger.ts';
 import { capabilitiesFromDeliveryContext } from '../../core/tools/capabilities.ts';
 import type { ToolExecutor } from '../../core/tools/executor.ts';
 import type { ToolCallSubject } from '../../core/hooks.ts';
@@ -36,6 +37,8 @@ export interface RunDeps {
   };
   baseUrl(): string | undefined;
   notifyWork(): void;
+  /** The notification's tool-call ledger: a mutating call repeated in any round or attempt runs once. */
+  ledgerFor?(notificationId: string): ToolCallLedger;
 }
 
 export type RunOutcome =
@@ -94,7 +97,8 @@ async function runTurn(deps: RunDeps, ctx: DeliveryContext, signal: AbortSignal)
   const availability = { subject, capabilities };
   const baseUrl = deps.baseUrl();
   const httpMode = !deps.options.clientTools && deps.runTokens !== undefined && baseUrl !== undefined;
-  const runToken = httpMode ? deps.runTokens!.issue({ agentId: agent._id, agentSlug: agent.slug, taskId: ctx.task?._id, notificationId: n._id, capabilities }) : undefined;
+  const ledger = deps.ledgerFor?.(n._id);
+  const runToken = httpMode ? deps.runTokens!.issue({ agentId: agent._id, agentSlug: agent.slug, taskId: ctx.task?._id, notificationId: n._id, capabilities }, undefined, { ledger }) : undefined;
   const mayDecline = policy.mayDecline(ctx);
   try {
     const capabilityLines = deps.options.clientTools || httpMode ? executor.capabilityLines(availability, httpMode ? 'http' : 'tools', baseUrl) : [];
@@ -113,7 +117,7 @@ async function runTurn(deps: RunDeps, ctx: DeliveryContext, signal: AbortSignal)
       instructions,
       input: buildInput(ctx),
       tools: deps.options.clientTools ? executor.functionTools(availability) : [],
-      executeTool: executor.gatewayExecutor({ ...availability, signal, notifyWork: deps.notifyWork }),
+      executeTool: executor.gatewayExecutor({ ...availability, signal, notifyWork: deps.notifyWork, ledger }),
       maxToolRounds: deps.options.maxToolRounds,
       timeoutMs: deps.options.runTimeoutMs,
       signal,

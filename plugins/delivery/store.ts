@@ -16,6 +16,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { TOOL_CALLS_SCHEMA, ToolLedgerStore } from './tool-ledger.ts';
+import { ATTEMPTS_SCHEMA, AttemptLog } from './attempt-log.ts';
 
 export interface RetryState {
   notificationId: string;
@@ -96,6 +98,8 @@ const MIGRATIONS = [
    ALTER TABLE dead_letters2 RENAME TO dead_letters;
    CREATE INDEX dead_letters_replay ON dead_letters (scope, replay_requested_at) WHERE replay_requested_at IS NOT NULL;
    CREATE INDEX dead_letters_age ON dead_letters (dead_at);`,
+  // v3: the tool-call ledger (exactly-once tool effects) and the attempt history.
+  TOOL_CALLS_SCHEMA + ATTEMPTS_SCHEMA,
 ];
 
 type Row = Record<string, string | number | null>;
@@ -105,11 +109,23 @@ export interface StoreOptions {
   scope?: string;
   /** SQLite busy wait for ordinary statements; 0 in the runtime (never block the event loop). */
   busyTimeoutMs?: number;
+  /** Clock of the ledger's timestamps (tests pass a fake one). */
+  now?: () => number;
+  /** How long tool-call ledger entries outlive their notification's final outcome (default 24 h). */
+  ledgerRetentionMs?: number;
+  /** How long attempt history is kept (default 7 days); also the cap for ledger entries of notifications that never ended. */
+  historyRetentionMs?: number;
 }
+
+const HOUR_MS = 3_600_000;
 
 export class DeliveryStore {
   readonly #db: DatabaseSync;
   readonly #scope: string | null;
+  /** Mutating tool calls per notification: a repeated call gets the recorded result. */
+  readonly toolCalls: ToolLedgerStore;
+  /** Every attempt of every notification (`deliveries show`). */
+  readonly attempts: AttemptLog;
 
   constructor(file: string, options: StoreOptions = {}) {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -119,6 +135,9 @@ export class DeliveryStore {
     this.#db.exec('PRAGMA busy_timeout = 2000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     this.#migrate();
     this.#db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 2000))}`);
+    const historyMs = options.historyRetentionMs ?? 7 * 24 * HOUR_MS;
+    this.toolCalls = new ToolLedgerStore(this.#db, this.#scope, options.now ?? Date.now, { retentionMs: options.ledgerRetentionMs ?? 24 * HOUR_MS, maxAgeMs: historyMs });
+    this.attempts = new AttemptLog(this.#db, this.#scope, historyMs);
   }
 
   /** The lock is taken before `user_version` is read, so two first starts never run one migration twice. */

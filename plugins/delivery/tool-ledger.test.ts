@@ -1,9 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
-import { ToolLedgerStore } from './tool-ledger.ts';
+import { DeliveryStore } from './store.ts';
 
 const HOUR = 3_600_000;
 
@@ -11,13 +10,13 @@ function open() {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'mc-ledger-')), 'delivery.sqlite');
   let now = 1_000_000;
   const clock = { now: () => now, advance: (ms: number) => (now += ms) };
-  const make = (scope = 'local:acct1', db = new DatabaseSync(file)) => new ToolLedgerStore(db, scope, clock.now, { retentionMs: 24 * HOUR, maxAgeMs: 7 * 24 * HOUR });
+  const make = (scope = 'local:acct1') => new DeliveryStore(file, { scope, now: clock.now, ledgerRetentionMs: 24 * HOUR, historyRetentionMs: 7 * 24 * HOUR }).toolCalls;
   return { file, clock, make };
 }
 
 describe('durable tool-call ledger', () => {
   it('returns the recorded result for the same notification, tool and arguments — also after reopening the file', () => {
-    const { make } = open();
+    const { make, file } = open();
     const ledger = make();
     const key = { tool: 'task_create', args: '{"title":"x"}' };
     expect(ledger.forNotification('n1').lookup(key)).toBeUndefined();
@@ -26,6 +25,7 @@ describe('durable tool-call ledger', () => {
     expect(reopened.forNotification('n1').lookup(key)).toEqual({ success: true, taskId: 't1' });
     expect(reopened.forNotification('n2').lookup(key)).toBeUndefined();
     expect(reopened.forNotification('n1').lookup({ tool: 'task_create', args: '{"title":"y"}' })).toBeUndefined();
+    expect(new DeliveryStore(file).toolCalls.callsOf('n1')).toHaveLength(1);
     expect(reopened.callsOf('n1')).toEqual([{ tool: 'task_create', args: '{"title":"x"}', result: { success: true, taskId: 't1' }, at: 1_000_000 }]);
   });
 

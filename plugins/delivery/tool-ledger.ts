@@ -29,7 +29,8 @@ export interface ToolLedgerOptions {
   maxAgeMs: number;
 }
 
-const SCHEMA = `
+/** Created by the delivery store's migrations (store.ts). */
+export const TOOL_CALLS_SCHEMA = `
   CREATE TABLE IF NOT EXISTS tool_calls (
     scope TEXT NOT NULL,
     notification_id TEXT NOT NULL,
@@ -48,16 +49,21 @@ const hash = (args: string) => createHash('sha256').update(args).digest('base64u
 
 export class ToolLedgerStore {
   readonly #db: DatabaseSync;
-  readonly #scope: string;
+  readonly #scope: string | null;
   readonly #now: () => number;
   readonly #opts: ToolLedgerOptions;
 
-  constructor(db: DatabaseSync, scope: string, now: () => number, opts: ToolLedgerOptions) {
+  /** `scope` null: the operator view (reads every scope, records nothing). */
+  constructor(db: DatabaseSync, scope: string | null, now: () => number, opts: ToolLedgerOptions) {
     this.#db = db;
     this.#scope = scope;
     this.#now = now;
     this.#opts = opts;
-    db.exec(SCHEMA);
+  }
+
+  #own(): string {
+    if (this.#scope === null) throw new Error('tool-call ledger opened without a scope: read-only operator view');
+    return this.#scope;
   }
 
   /** The ledger of one notification (every attempt, both tool paths). */
@@ -70,12 +76,16 @@ export class ToolLedgerStore {
 
   /** The notification reached its final outcome: its entries expire after the retention window. */
   ended(notificationId: string): void {
-    this.#db.prepare('UPDATE tool_calls SET ended_at = ? WHERE scope = ? AND notification_id = ? AND ended_at IS NULL').run(this.#now(), this.#scope, notificationId);
+    this.#db.prepare('UPDATE tool_calls SET ended_at = ? WHERE scope = ? AND notification_id = ? AND ended_at IS NULL').run(this.#now(), this.#own(), notificationId);
   }
 
   /** Mutating calls recorded for a notification, oldest first. */
   callsOf(notificationId: string): LedgerEntry[] {
-    const rows = this.#db.prepare('SELECT tool, args, result, at FROM tool_calls WHERE scope = ? AND notification_id = ? ORDER BY at').all(this.#scope, notificationId) as Array<Record<string, string | number>>;
+    const rows = (
+      this.#scope === null
+        ? this.#db.prepare('SELECT tool, args, result, at FROM tool_calls WHERE notification_id = ? ORDER BY at').all(notificationId)
+        : this.#db.prepare('SELECT tool, args, result, at FROM tool_calls WHERE scope = ? AND notification_id = ? ORDER BY at').all(this.#scope, notificationId)
+    ) as Array<Record<string, string | number>>;
     return rows.map((r) => ({ tool: String(r.tool), args: String(r.args), result: JSON.parse(String(r.result)) as ToolResult, at: Number(r.at) }));
   }
 
@@ -88,13 +98,13 @@ export class ToolLedgerStore {
   }
 
   count(): number {
-    return (this.#db.prepare('SELECT COUNT(*) AS n FROM tool_calls WHERE scope = ?').get(this.#scope) as { n: number }).n;
+    return (this.#db.prepare('SELECT COUNT(*) AS n FROM tool_calls WHERE scope = ?').get(this.#own()) as { n: number }).n;
   }
 
   #lookup(notificationId: string, key: ToolCallKey): ToolResult | undefined {
     const row = this.#db
       .prepare('SELECT result FROM tool_calls WHERE scope = ? AND notification_id = ? AND tool = ? AND args_hash = ?')
-      .get(this.#scope, notificationId, key.tool, hash(key.args)) as { result: string } | undefined;
+      .get(this.#own(), notificationId, key.tool, hash(key.args)) as { result: string } | undefined;
     return row ? (JSON.parse(row.result) as ToolResult) : undefined;
   }
 
@@ -104,6 +114,6 @@ export class ToolLedgerStore {
         `INSERT INTO tool_calls (scope, notification_id, tool, args_hash, args, result, at) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO UPDATE SET result = excluded.result, at = excluded.at, ended_at = NULL`,
       )
-      .run(this.#scope, notificationId, key.tool, hash(key.args), key.args, JSON.stringify(result), this.#now());
+      .run(this.#own(), notificationId, key.tool, hash(key.args), key.args, JSON.stringify(result), this.#now());
   }
 }
