@@ -185,7 +185,7 @@ export class Rig {
 
   get env(): Record<string, string> {
     const seed = this.db.seed;
-    const convex = this.wire ? { ACCOUNT_ID: seed.accountId, CONVEX_URL: this.wire.url, SERVICE_TOKEN: seed.serviceToken } : {};
+    const convex: Record<string, string> = this.wire ? { ACCOUNT_ID: seed.accountId, CONVEX_URL: this.wire.url, SERVICE_TOKEN: seed.serviceToken } : {};
     return { ...convex, ...this.options.env };
   }
 
@@ -243,11 +243,11 @@ export class Rig {
 
   /** What a failed wait shows: the audit, the delivery plugin's /health status, the last log lines. */
   async explain(): Promise<unknown> {
-    const health = await this.health().catch((err: unknown) => ({ status: 0, body: { error: String(err) } }));
+    const health = await this.health().catch((err: unknown) => ({ status: 0, body: { error: String(err) } as Record<string, unknown> }));
     const plugins = (health.body.plugins as { id: string; status?: unknown }[] | undefined) ?? [];
     return {
       audit: this.audit(),
-      health: { status: health.body.status, delivery: plugins.find((p) => p.id === 'delivery')?.status, checks: health.body.checks },
+      health: { status: health.body.status ?? health.body.error, delivery: plugins.find((p) => p.id === 'delivery')?.status, checks: health.body.checks },
       log: (this.logs.at(-1) ?? '').split('\n').filter((l) => !/probe/.test(l)).slice(-25),
     };
   }
