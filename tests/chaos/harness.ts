@@ -27,6 +27,8 @@ export interface RigOptions {
   backend: BackendKind;
   delivery?: Record<string, unknown>;
   gateway?: Record<string, unknown>;
+  /** Options of backend-convex (convex rigs). */
+  convex?: Record<string, unknown>;
   statusReport?: Record<string, unknown>;
   /** Data dir (default: `<tmp>/data`). */
   dataDir?: string;
@@ -162,7 +164,7 @@ export class Rig {
 
   #writeConfig(): void {
     const o = this.options;
-    const backend = o.backend === 'local' ? { use: 'backend-local', options: { path: this.db.dbPath } } : { use: 'backend-convex', options: { requestTimeoutMs: 2_000, retries: 1 } };
+    const backend = o.backend === 'local' ? { use: 'backend-local', options: { path: this.db.dbPath } } : { use: 'backend-convex', options: { requestTimeoutMs: 2_000, retries: 1, ...o.convex } };
     const config = {
       runtime: { dataDir: this.dataDir, shutdownTimeoutMs: 5_000 },
       plugins: [
