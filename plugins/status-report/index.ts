@@ -9,6 +9,7 @@ import { BackendService } from '../../core/services.ts';
 import { RuntimeInfoRef } from '../runtime-info/service.ts';
 import { StatusReporter } from './reporter.ts';
 import { PeerDetector } from './peers.ts';
+import { DataDirProbe } from './data-dir.ts';
 
 /** The backend marks a runtime offline after 90 s of silence; 60 s leaves room for one lost report. */
 export const MAX_INTERVAL_MS = 60_000;
@@ -85,6 +86,9 @@ export default definePlugin({
     );
     api.health.check('single-runtime', () => (peers.suspected ? { ok: false, detail: peers.detail() } : { ok: true }), { critical: false });
     api.health.status(() => ({ ...reporter.snapshot(), peers: peers.snapshot() }));
+    // A full or read-only data dir: nothing can be recorded there (data-dir.ts).
+    const dataDir = new DataDirProbe(api.runtime.dataDir, () => api.clock.now());
+    api.health.check('data-dir-writable', () => dataDir.check(), { critical: false });
 
     const stopLoop = new AbortController();
     let loop: Promise<void> | undefined;
