@@ -162,13 +162,13 @@ export class Rig {
     return rig;
   }
 
-  #writeConfig(): void {
+  #writeConfig(file = this.configFile, dataDir = this.dataDir, healthPort = this.healthPort): void {
     const o = this.options;
     const backend = o.backend === 'local' ? { use: 'backend-local', options: { path: this.db.dbPath } } : { use: 'backend-convex', options: { requestTimeoutMs: 2_000, retries: 1, ...o.convex } };
     const config = {
-      runtime: { dataDir: this.dataDir, shutdownTimeoutMs: 5_000 },
+      runtime: { dataDir, shutdownTimeoutMs: 5_000 },
       plugins: [
-        { use: 'http', options: { port: this.healthPort } },
+        { use: 'http', options: { port: healthPort } },
         'runtime-info',
         backend,
         { use: 'gateway-openclaw', options: { url: this.gateway.url, probeIntervalMs: 500, downRetryMinMs: 100, requestTimeoutMs: 30_000, ...o.gateway } },
@@ -182,7 +182,15 @@ export class Rig {
         { use: 'status-report', options: { initialGraceMs: 0, intervalMs: 1_000, ...o.statusReport } },
       ],
     };
-    writeFileSync(this.configFile, JSON.stringify(config, null, 2));
+    writeFileSync(file, JSON.stringify(config, null, 2));
+  }
+
+  /** A second runtime on the same account with its own data dir and port (what the data dir lock cannot prevent). */
+  async startPeer(): Promise<{ proc: RuntimeProcess; healthPort: number }> {
+    const healthPort = await freePort();
+    const file = path.join(this.db.dir, 'peer.json');
+    this.#writeConfig(file, path.join(this.db.dir, 'peer-data'), healthPort);
+    return { proc: await this.start(file), healthPort };
   }
 
   get env(): Record<string, string> {
@@ -192,8 +200,8 @@ export class Rig {
   }
 
   /** Starts a runtime process (resolves once it logged "runtime started"). */
-  async start(): Promise<RuntimeProcess> {
-    const cmd = [NODE, BIN, 'start', '--config', this.configFile];
+  async start(configFile = this.configFile): Promise<RuntimeProcess> {
+    const cmd = [NODE, BIN, 'start', '--config', configFile];
     const [file, args] = this.options.wrap ? this.options.wrap(cmd) : [cmd[0], cmd.slice(1)];
     const child = spawn(file, args, { cwd: REPO_ROOT, env: childEnv(this.env), stdio: ['pipe', 'pipe', 'pipe'] });
     const index = this.logs.push('') - 1;
@@ -254,8 +262,8 @@ export class Rig {
     };
   }
 
-  async health(): Promise<{ status: number; body: Record<string, unknown> }> {
-    const res = await fetch(`http://127.0.0.1:${this.healthPort}/health`);
+  async health(port = this.healthPort): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await fetch(`http://127.0.0.1:${port}/health`);
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
