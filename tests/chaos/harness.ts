@@ -237,7 +237,7 @@ export class Rig {
         }),
     };
     this.processes.push(proc);
-    await proc.waitFor(/"msg":"runtime started"/);
+    await proc.waitFor(/"msg":"runtime started"/, 120_000);
     return proc;
   }
 
