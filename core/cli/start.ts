@@ -7,6 +7,7 @@ import { Kernel, BootError } from '../kernel.ts';
 import { createLogger, SecretSet } from '../logger.ts';
 import { watchConfig, type ConfigWatcher } from '../config-watch.ts';
 import { runtimeVersion, type CliIo } from './context.ts';
+import { acquireDataDirLock, leaseFromEnv, type DataDirLock } from '../data-dir-lock.ts';
 
 export interface StartOptions {
   configPath: string;
@@ -28,6 +29,15 @@ export async function startCommand({ configPath, io, env = process.env }: StartO
   }
   const secrets = new SecretSet();
   const logger = createLogger({ level: config.runtime.logLevel, secrets });
+  // One runtime per data dir (core/data-dir-lock.ts): a second process refuses, naming the holder.
+  let lock: DataDirLock;
+  try {
+    const log = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => logger[level](fields, msg);
+    lock = acquireDataDirLock({ dataDir: config.runtime.dataDir, leaseMs: leaseFromEnv(env), log, onLost: () => void shutdown('data dir lock lost', 1) });
+  } catch (err) {
+    io.err((err as Error).message);
+    return (err as Error).message.startsWith('env:') ? 2 : 1;
+  }
   let exitCode = 0;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
@@ -95,6 +105,7 @@ export async function startCommand({ configPath, io, env = process.env }: StartO
   }
   const code = await done;
   await watcher?.close();
+  lock.release();
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   process.off('uncaughtException', onFatal);

@@ -8,6 +8,8 @@ import { definePlugin } from '../../core/plugin.ts';
 import { BackendService } from '../../core/services.ts';
 import { RuntimeInfoRef } from '../runtime-info/service.ts';
 import { StatusReporter } from './reporter.ts';
+import { PeerDetector } from './peers.ts';
+import { DataDirProbe } from './data-dir.ts';
 
 /** The backend marks a runtime offline after 90 s of silence; 60 s leaves room for one lost report. */
 export const MAX_INTERVAL_MS = 60_000;
@@ -22,6 +24,10 @@ const Options = Type.Object(
     }),
     reportTimeoutMs: Type.Integer({ minimum: 100, maximum: 30_000, default: 10_000 }),
     initialGraceMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 5_000 }),
+    /** Clock skew tolerated between the backend and this host when telling a peer's work from a previous life's. */
+    peerSkewMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 }),
+    /** How long `/health` stays degraded after the last sign of another runtime on this account. */
+    peerHoldMs: Type.Integer({ minimum: 1_000, maximum: 86_400_000, default: 900_000 }),
   },
   { additionalProperties: false },
 );
@@ -59,7 +65,30 @@ export default definePlugin({
         if (ok) lastOk.set(api.clock.now() / 1000);
       },
     });
-    api.health.status(() => reporter.snapshot());
+    // Another runtime on this account (peers.ts): loud in the log, `degraded` on /health and in reports.
+    const peerEvidence = api.metrics.counter({
+      name: 'runtime_peer_runtime_evidence_total',
+      help: 'Notifications this runtime never ran that another process picked up after it started (another runtime on the account)',
+    });
+    const peers = new PeerDetector(
+      { startedAt: api.runtime.startedAt, skewMs: options.peerSkewMs, holdMs: options.peerHoldMs },
+      api.clock,
+      api.logger,
+      () => peerEvidence.inc(),
+    );
+    // First of all policy taps (it never decides), so every admitted notification is seen.
+    api.hooks.onNotification.tap(
+      (e) => {
+        peers.admitted(e.context?.notification ?? e.notification);
+        return undefined;
+      },
+      { stage: Number.MIN_SAFE_INTEGER },
+    );
+    api.health.check('single-runtime', () => (peers.suspected ? { ok: false, detail: peers.detail() } : { ok: true }), { critical: false });
+    api.health.status(() => ({ ...reporter.snapshot(), peers: peers.snapshot() }));
+    // A full or read-only data dir: nothing can be recorded there (data-dir.ts).
+    const dataDir = new DataDirProbe(api.runtime.dataDir, () => api.clock.now());
+    api.health.check('data-dir-writable', () => dataDir.check(), { critical: false });
 
     const stopLoop = new AbortController();
     let loop: Promise<void> | undefined;
