@@ -12,11 +12,18 @@ export function truncate(text: string, max: number): string {
 }
 
 /**
+ * Line labels the runtime itself writes after user content (input.ts); a line of
+ * user content may not start with one, or it could pass for the runtime's own.
+ */
+const RESERVED_LABEL = /(^|[\r\n\u2028\u2029])([ \t]*)(Notification ID)\s*:/gi;
+
+/**
  * User-controlled content (bodies, thread messages, documents) may not contain
- * anything that reads as one of our delimiters: runs of `=` are shortened.
+ * anything that reads as one of our delimiters or our own line labels: runs of
+ * `=` are shortened, and a line starting with a reserved label is quoted.
  */
 export function untrusted(text: string | undefined | null, max: number): string {
-  return truncate((text ?? '').replace(/={3,}/g, '=='), max);
+  return truncate((text ?? '').replace(/={3,}/g, '==').replace(RESERVED_LABEL, '$1$2(quoted) $3 -'), max);
 }
 
 /** For single-line slots (titles in anchors): no newlines, no delimiter runs. */
