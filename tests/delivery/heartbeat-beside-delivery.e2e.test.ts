@@ -1,0 +1,46 @@
+/**
+ * Issue 11 §1 end to end: delivery and heartbeats of one agent never run two
+ * turns at once. An assignment and a due heartbeat for the same agent at the
+ * same moment give exactly one agent message on the task. The scripted agent
+ * behaves like the model did against a real gateway: a heartbeat that sees the
+ * task in its tracked list without a reply of its own posts an independent update.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { agentMessages, eventually, startHarness, type Harness } from './harness.ts';
+import type { ScriptedRequest } from '../support/scripted-gateway.ts';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('heartbeat beside a delivery to the same agent', () => {
+  it('an assignment and a due heartbeat at the same moment: exactly one agent message on the task', async () => {
+    h = await startHarness({ extraPlugins: [{ use: 'heartbeat', options: { intervalOverrideMs: 300, jitterMs: 0, runTimeoutMs: 10_000 } }], delivery: { runTimeoutMs: 10_000 } });
+    const harness = h;
+    let taskId = '';
+    const kinds: string[] = [];
+    harness.gateway.setDefault(async (req: ScriptedRequest) => {
+      const instructions = String(req.body.instructions ?? '');
+      if (/HEARTBEAT_OK/.test(instructions) && !/Notification ID:/.test(req.userText ?? '')) {
+        // Only the assignee's heartbeat is in question (the orchestrator tracks every task and stays quiet here).
+        const tracked = req.agentId === 'engineer' && taskId !== '' && (req.userText ?? '').includes(taskId);
+        const replied = tracked && agentMessages(await harness.thread(taskId)).length > 0;
+        if (req.agentId === 'engineer') kinds.push(tracked ? (replied ? 'heartbeat:replied' : 'heartbeat:update') : 'heartbeat:idle');
+        return tracked && !replied ? { text: `Started looking at the new task.\nTask ID: ${taskId}` } : { text: 'HEARTBEAT_OK' };
+      }
+      kinds.push('delivery');
+      return { text: 'On it: assignment acknowledged.', delayMs: 1500 };
+    });
+    taskId = harness.createTask('Fix the login bug', 'engineer');
+    await eventually(() => harness.t.logs.find((l) => l.msg === 'notification delivered' && l.agent === 'engineer'), 20_000, 'assignment delivered');
+    // Let several more heartbeats pass after the delivery.
+    await eventually(() => kinds.filter((k) => k.startsWith('heartbeat')).length >= 3, 20_000, 'heartbeats after the delivery');
+    const messages = agentMessages(await harness.thread(taskId));
+    expect(messages.map((m) => m.content)).toEqual(['On it: assignment acknowledged.']);
+    expect(kinds).not.toContain('heartbeat:update');
+    const deferred = await harness.t.kernel.metricsRegistry.getSingleMetricAsString('runtime_heartbeats_total');
+    expect(deferred).toMatch(/outcome="deferred"\} [1-9]/);
+  }, 60_000);
+});
