@@ -48,7 +48,7 @@ export function renderStatus(health: Json, url: string): string[] {
   lines.push('Dependencies:');
   for (const [name, d] of Object.entries(deps)) {
     const dep = obj(d);
-    const state = dep.configured === false ? 'not configured' : dep.reachable === true ? 'reachable' : dep.reachable === false ? 'UNREACHABLE' : 'unknown';
+    const state = dep.configured === false ? 'not configured' : dep.reachable === 'up' || dep.reachable === true ? 'reachable' : dep.reachable === 'down' || dep.reachable === false ? 'UNREACHABLE' : 'unknown (not probed yet)';
     lines.push(`  ${name.padEnd(9)} ${scalar(dep.provider)}: ${state}${dep.detail ? ` — ${scalar(dep.detail)}` : ''}`);
   }
 

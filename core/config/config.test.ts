@@ -28,10 +28,10 @@ describe('config file structure', () => {
     });
     expect(lines).toEqual(
       expect.arrayContaining([
-        'runtime.json:/plugin (config): unknown key (allowed: $schema, runtime, plugins)',
+        'runtime.json:/plugin (config): unknown key (allowed: $schema, $comment, runtime, plugins)',
         expect.stringMatching(/^runtime\.json:\/runtime\/logLevel \(runtime\): must be one of /),
         'runtime.json:/plugins/0/options/intervalMs (tunable): must be >= 1000 (got 5)',
-        expect.stringMatching(/^runtime\.json:\/plugins\/1\/enabeld \(tunable\): unknown key \(allowed: use, options, /),
+        expect.stringMatching(/^runtime\.json:\/plugins\/1\/enabeld \(tunable\): unknown key \(allowed: use, \$comment, options, /),
       ]),
     );
     expect(lines.join('\n')).not.toContain('schema is false');

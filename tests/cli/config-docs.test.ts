@@ -23,7 +23,7 @@ describe('docs/configuration.md', () => {
       for (const [name, binding] of Object.entries(definition.env ?? {})) expect(reference).toContain(`| \`${name}\` | ${id} | \`${binding.path}\` |`);
       for (const key of Object.keys((definition.configSchema as { properties?: object }).properties ?? {})) expect(reference, `${id}.${key}`).toMatch(new RegExp(`^\\| \`${key}\` \\|`, 'm'));
     }
-    expect(reference).toMatch(/^\| `intervalMs` \| integer 1000–86400000 \| `15000` \| `DELIVERY_INTERVAL` \| Poll interval when idle \(DELIVERY_INTERVAL\)\. \|$/m);
+    expect(reference).toMatch(/^\| `intervalMs` \| integer 1000–86400000 \| — \| `DELIVERY_INTERVAL` \| Pins the poll interval \(DELIVERY_INTERVAL\); unset: adaptive, .* \|$/m);
     expect(reference).toMatch(/^\| `serviceToken` \| string, secret \| — \| `SERVICE_TOKEN` \| Service token/m);
     expect(reference).toMatch(/^\| `mode` \| "exit" \\\| "off" \| `"exit"` \| `UPGRADE_MODE` \|/m);
   });

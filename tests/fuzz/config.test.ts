@@ -1,7 +1,8 @@
 /**
  * Property: any config file content (garbage, wrong JSON shapes, unknown plugins
  * and options, hostile env references) is either accepted or refused with a
- * ConfigError whose every line names the file — never another exception.
+ * ConfigError whose every problem names where it comes from (the file, or the
+ * env:VARIABLE that overrode an option) — never another exception.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,9 @@ describe('fuzz: config files', () => {
           await loadConfig({ file, env });
         } catch (err) {
           if (!(err instanceof ConfigError)) throw err;
-          expect(err.message).toContain(path.basename(file));
+          const problems = err.message.split('\n').slice(1).filter((l) => l.trim() !== '');
+          expect(problems.length).toBeGreaterThan(0);
+          for (const line of problems) expect(line.includes(path.basename(file)) || /^\s*env:[A-Z_]+/.test(line), line).toBe(true);
         }
       }),
       { numRuns: RUNS },

@@ -94,7 +94,8 @@ describe('gateway config from the environment', async () => {
       agents: { defaults: Record<string, unknown>; entries: Record<string, unknown> };
       gateway: { auth: unknown };
     };
-    expect(merged.agents.defaults).toEqual({ skipBootstrap: true, model: { primary: 'openai/gpt-5' } });
+    // The base's heartbeat setting (OpenClaw's own heartbeats off: the runtime drives them) stays under the overlay.
+    expect(merged.agents.defaults).toEqual({ skipBootstrap: true, heartbeat: { every: '0m' }, model: { primary: 'openai/gpt-5' } });
     expect(Object.keys(merged.agents.entries)).toEqual(['qa']);
     expect(merged.gateway.auth).toEqual({ mode: 'token', token: '${OPENCLAW_GATEWAY_TOKEN}' });
   });
