@@ -27,6 +27,8 @@ COPY package.json package-lock.json ./
 COPY bin/ ./bin/
 COPY core/ ./core/
 COPY plugins/ ./plugins/
+# The plugin SDK entry: plugin packages baked into a derived image import it (docs/deployments.md).
+COPY sdk/ ./sdk/
 COPY config/ ./config/
 # Every volume mount point exists and belongs to node: a fresh named volume takes the mount
 # point's owner, so profile sync can write /workspace even when no gateway shares the volume.
