@@ -40,7 +40,9 @@ export interface Directive {
   source: string;
 }
 
-const DIRECTIVE = /\[\[model ([A-Za-z0-9_*-]+)(?: on ([a-z_]+))?:\s*([\s\S]*?)\]\]/g;
+// The body stops at the first `]]` and never contains `[[`: the runtime quotes titles cut short in
+// notification headers, and a cut directive must not swallow the complete one that follows it.
+const DIRECTIVE = /\[\[model ([A-Za-z0-9_*-]+)(?: on ([a-z_]+))?:\s*((?:(?!\[\[)[\s\S])*?)\]\]/g;
 
 export function parseStep(raw: string): Step {
   const text = raw.trim();

@@ -154,7 +154,17 @@ export async function startScriptedModel(options: { logFile: string; apiKey?: st
         res.end(JSON.stringify({ error: { message: 'scripted model: body is not JSON', type: 'invalid_request_error' } }));
         return;
       }
-      const record = decide(body, path);
+      let record: ReturnType<typeof decide>;
+      try {
+        record = decide(body, path);
+      } catch (err) {
+        // A directive the test wrote badly: answer loudly (the gateway reports a failed turn) and log it.
+        const message = `scripted model: ${(err as Error).message}`;
+        appendFileSync(options.logFile, JSON.stringify({ error: message }) + '\n');
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message, type: 'server_error' } }));
+        return;
+      }
       records.push(record);
       const { systemPrompt, ...logged } = record;
       // The transcript as the model saw it, shortened: enough to see what OpenClaw sent.
