@@ -42,6 +42,8 @@ export interface LoopCollaborators {
 
 /** The list answers at most this many. */
 const MAX_LIST = 500;
+/** While paused on an unwritable store, it is tried at least this often. */
+const STORE_PROBE_MAX_MS = 5_000;
 /** While paused, the gateway's own status is looked at this often (no network). */
 const PAUSED_CHECK_MS = 1000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -70,7 +72,7 @@ export class DeliveryLoop {
   #cycle: Promise<void> | undefined;
   #rerun = false;
   #stopped = true;
-  #paused: { reason: string; since: number; probes: number; nextProbeAt: number } | undefined;
+  #paused: { reason: string; kind: 'outage' | 'store'; since: number; probes: number; nextProbeAt: number } | undefined;
   /** The last page was full: more work may wait beyond it. */
   #morePossible = false;
   #lastPruneAt = 0;
@@ -102,7 +104,7 @@ export class DeliveryLoop {
       clock: c.clock,
       stats: this.stats,
       syncAgents: c.syncAgents,
-      pause: (reason) => this.#pause(reason),
+      pause: (reason, kind) => this.#pause(reason, kind),
       ended: (id, terminal) => this.#markEnded(id, terminal),
       retrying: (state) => (state ? this.#retrying.set(state.notificationId, state) : undefined),
     });
@@ -315,11 +317,12 @@ export class DeliveryLoop {
     }
   }
 
-  #pause(reason: string): void {
+  #pause(reason: string, kind: 'outage' | 'store' = 'outage'): void {
     if (this.#stopped || this.#paused) return;
     const now = this.#clock.now();
-    this.#paused = { reason, since: now, probes: 0, nextProbeAt: now + this.#opts.backoffBaseMs };
-    this.#log.warn({ reason }, 'delivery paused until the gateway and backend answer again');
+    this.#paused = { reason, kind, since: now, probes: 0, nextProbeAt: now + this.#opts.backoffBaseMs };
+    if (kind === 'store') this.#log.error({ reason }, 'delivery paused until the delivery store takes writes again');
+    else this.#log.warn({ reason }, 'delivery paused until the gateway and backend answer again');
   }
 
   /**
@@ -329,6 +332,18 @@ export class DeliveryLoop {
    */
   async #mayResume(now: number): Promise<boolean> {
     const p = this.#paused!;
+    if (p.kind === 'store') {
+      if (now < p.nextProbeAt) return false;
+      try {
+        this.#store.probeWrite(now);
+      } catch (err) {
+        // A local write is cheap: look again within seconds, not on the gateway's backoff.
+        p.nextProbeAt = now + Math.min(STORE_PROBE_MAX_MS, backoffDelay(++p.probes, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs));
+        this.#log.debug({ err }, 'delivery store still refuses writes');
+        return false;
+      }
+      return this.#resume(p);
+    }
     const seen = this.#deps.gateway.status();
     let up = seen.reachable === 'up' && (seen.lastSuccessAt ?? 0) > p.since;
     if (!up && now >= p.nextProbeAt) {
@@ -337,6 +352,10 @@ export class DeliveryLoop {
       if (!up) p.nextProbeAt = this.#clock.now() + backoffDelay(++p.probes, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs);
     }
     if (!up) return false;
+    return this.#resume(p);
+  }
+
+  #resume(p: { reason: string }): boolean {
     this.#log.info({ reason: p.reason }, 'delivery resumed');
     this.#paused = undefined;
     this.#pool.pump();

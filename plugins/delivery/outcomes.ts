@@ -29,7 +29,8 @@ export interface OutcomeDeps {
   clock: Clock;
   stats: DeliveryStats;
   syncAgents?: () => void;
-  pause(reason: string): void;
+  /** Stop running notifications: `outage` until the gateway answers, `store` until the store takes writes. */
+  pause(reason: string, kind?: 'outage' | 'store'): void;
   /** The notification ended (terminal) or left the loop for now. */
   ended(id: Id, terminal: boolean): void;
   /** Its retry state changed. */
@@ -119,8 +120,11 @@ export class Outcomes {
       'recording the failed attempt (the notification comes back on a later poll)',
     );
     if (attempts === undefined) {
+      // The failure cannot be counted: running it (or anything else) again would spend no budget
+      // and could loop. Pause until the store takes writes again; the notification stays undelivered.
       if (!f.item?.replay) await this.#endAttempt(n._id);
       this.#d.ended(n._id, false);
+      this.#d.pause('the delivery store cannot record attempts (disk full or read-only?)', 'store');
       return;
     }
     this.#d.retrying(this.#safe(() => this.#d.store.retry(n._id), 'reading retry state'));

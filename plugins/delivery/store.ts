@@ -99,7 +99,9 @@ const MIGRATIONS = [
    CREATE INDEX dead_letters_replay ON dead_letters (scope, replay_requested_at) WHERE replay_requested_at IS NOT NULL;
    CREATE INDEX dead_letters_age ON dead_letters (dead_at);`,
   // v3: the tool-call ledger (exactly-once tool effects) and the attempt history.
-  TOOL_CALLS_SCHEMA + ATTEMPTS_SCHEMA,
+  TOOL_CALLS_SCHEMA +
+    ATTEMPTS_SCHEMA +
+    `CREATE TABLE IF NOT EXISTS store_probe (k INTEGER PRIMARY KEY, at INTEGER NOT NULL);`,
 ];
 
 type Row = Record<string, string | number | null>;
@@ -304,6 +306,11 @@ export class DeliveryStore {
       )
       .all(own) as Array<{ scope: string; retrying: number; dead: number }>;
     return rows.map((r) => ({ scope: r.scope, retrying: Number(r.retrying), dead: Number(r.dead) }));
+  }
+
+  /** One small write: throws when the file cannot take writes now (disk full, read-only, locked). */
+  probeWrite(now: number): void {
+    this.#db.prepare('INSERT INTO store_probe (k, at) VALUES (1, ?) ON CONFLICT(k) DO UPDATE SET at = excluded.at').run(now);
   }
 
   close(): void {

@@ -125,6 +125,25 @@ describe('delivery state against the backend', () => {
     await eventually(async () => agentMessages(await h!.thread(taskId)).length === 1, 15_000, 'delivered after the lock');
   });
 
+  it('a failure the store cannot record pauses delivery (nothing runs again uncounted) until the store takes writes', async () => {
+    h = await startHarness();
+    h.gateway.script('engineer', [{ status: 500 }, { text: 'Counted, then delivered.' }]);
+    h.gateway.script('qa', [{ text: 'QA waited for the store.' }]);
+    const other = new DatabaseSync(path.join(h.dir, 'delivery.sqlite'));
+    other.exec('BEGIN IMMEDIATE');
+    const taskId = h.createTask('Unrecordable failure', 'engineer');
+    await eventually(() => h!.t.logs.find((l) => l.msg === 'delivery paused until the delivery store takes writes again'), 10_000, 'store pause');
+    const qaTask = h.createTask('Arrives while paused', 'qa');
+    await sleep(1500);
+    // While the failure could not be counted, neither it nor anything else ran again.
+    expect(engineerRequests(h).length).toBe(1);
+    expect(h.gateway.responsesRequests().filter((r) => r.agentId === 'qa')).toHaveLength(0);
+    other.exec('COMMIT');
+    other.close();
+    await eventually(async () => agentMessages(await h!.thread(taskId)).length === 1 && agentMessages(await h!.thread(qaTask)).length === 1, 20_000, 'both delivered once the store took writes');
+    expect(h.t.logs.find((l) => l.msg === 'delivery resumed')).toBeDefined();
+  });
+
   it('polls and delivers without a write lock on the store when there is nothing to replay', async () => {
     h = await startHarness();
     h.gateway.script('engineer', [{ text: 'Delivered while the store was locked.' }]);
