@@ -159,8 +159,9 @@ describe('the runtime and a plugin installed from packages (no checkout)', () =>
     gateway.script('engineer', [
       async (req: ScriptedRequest) => {
         const text = strings(req.body).join('\n');
-        const token = /Authorization: Bearer ([^"\s]+)/.exec(text)?.[1];
-        const base = /POST (http:\/\/[^\s]+)\/agent\/<tool-name-with-dashes>/.exec(text)?.[1];
+        // The token is handed over for the exec tool's env only (docs/security.md), never in a command.
+        const token = /with env \{"[A-Z_]+": "([^"]+)"\}/.exec(text)?.[1];
+        const base = /(http:\/\/[^\s]+)\/agent\/<tool-name-with-dashes>/.exec(text)?.[1];
         if (!token || !base) return { text: 'no run token or base URL in the instructions' };
         const url = `${base}/agent/task-word-count`;
         unauthenticated.push((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status);
