@@ -38,6 +38,13 @@ describe('config file structure', () => {
     expect(lines).toHaveLength(4);
   });
 
+  it('plugin entries that are not objects or strings (null, a number) are config errors, not a crash (found by tests/fuzz/config.test.ts)', async () => {
+    const lines = await problems({ plugins: [0, null, { use: 'tunable', options: { intervalMs: 5 } }] });
+    expect(lines.some((l) => l.startsWith('runtime.json:/plugins/0'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('runtime.json:/plugins/1'))).toBe(true);
+    expect(lines).toContain('runtime.json:/plugins/2/options/intervalMs (tunable): must be >= 1000 (got 5)');
+  });
+
   it('a wrong type of a known top-level key is reported without hiding the rest', async () => {
     const lines = await problems({ runtime: 'verbose', plugins: [{ use: 'tunable', options: { intervalMs: 5 } }] });
     expect(lines).toEqual([

@@ -248,7 +248,8 @@ export function parseConfigDocument(
     const at = pointer('plugins', index);
     const entry = typeof raw === 'string' ? { use: raw } : raw;
     if (!Value.Check(PluginEntrySchema, entry)) {
-      const label = typeof (entry as { use?: unknown }).use === 'string' ? String((entry as { use: string }).use) : 'config';
+      const use = entry !== null && typeof entry === 'object' ? (entry as { use?: unknown }).use : undefined;
+      const label = typeof use === 'string' ? use : 'config';
       for (const e of Value.Errors(PluginEntrySchema, entry)) {
         if (e.keyword === 'additionalProperties' || e.schemaPath.includes('/anyOf/')) continue;
         const unknownKey = e.keyword === 'boolean' && e.schemaPath.endsWith('/additionalProperties');

@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
+import './seed.ts';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../core/config/index.ts';
 

@@ -5,6 +5,7 @@
  * Never another exception, never text from a failed or malformed answer.
  */
 import fc from 'fast-check';
+import './seed.ts';
 import { describe, expect, it } from 'vitest';
 import { parseResponsesAnswer } from '../../plugins/gateway-openclaw/response.ts';
 import { GatewayError } from '../../core/ports/gateway.ts';

@@ -4,6 +4,7 @@
  * never a crash.
  */
 import fc from 'fast-check';
+import './seed.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startToolsHarness, type ToolsHarness } from '../support/tools-harness.ts';
 

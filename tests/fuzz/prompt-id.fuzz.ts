@@ -5,6 +5,7 @@
  * property runs in `npm test` from prompt.test.ts.)
  */
 import fc from 'fast-check';
+import './seed.ts';
 import { describe, expect, it } from 'vitest';
 import { buildContext } from '../support/delivery-context.ts';
 import { buildInput } from '../../plugins/delivery/prompt/input.ts';

@@ -4,6 +4,7 @@
  * `Notification ID:` line in the prompt input.
  */
 import fc from 'fast-check';
+import './seed.ts';
 import { describe, expect, it } from 'vitest';
 import { buildContext } from '../support/delivery-context.ts';
 import { buildInput } from '../../plugins/delivery/prompt/input.ts';
