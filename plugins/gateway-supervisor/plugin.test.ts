@@ -65,7 +65,11 @@ describe('gateway-supervisor plugin', () => {
     const { kernel, logs } = t;
     await kernel.start();
     expect(kernel.state).toBe('running');
-    await waitFor(async () => (await kernel.readiness()).ready);
+    // The gateway probe and the supervisor's own ready poll see the child come up independently.
+    await waitFor(async () => {
+      const r = await kernel.readiness();
+      return r.ready && r.checks.some((c) => c.name === 'gateway-supervisor.process' && c.ok);
+    });
     const checks = (await kernel.readiness()).checks.map((c) => [c.name, c.ok]);
     expect(checks).toEqual(expect.arrayContaining([['gateway-openclaw.reachable', true], ['gateway-supervisor.process', true]]));
     const greeting = logs.find((l) => typeof l.msg === 'string' && l.msg.includes('greeting=from-config'));
