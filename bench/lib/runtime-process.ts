@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { childEnv, NODE, REPO_ROOT } from '../../tests/support/cli.ts';
 
@@ -117,7 +118,9 @@ export async function firstOk(url: string, since: number, timeoutMs = 180_000): 
 export function cliRun(args: string[], env: Record<string, string>, mode: RunMode): { wallMs: number; cpuMs: number } {
   const t0 = performance.now();
   const quoted = [NODE, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-  const r = spawnSync('bash', ['-c', `${quoted} >/dev/null 2>/tmp/.mc-bench-cli-err-$$ || { cat /tmp/.mc-bench-cli-err-$$ >&2; exit 1; }; rm -f /tmp/.mc-bench-cli-err-$$; times`], {
+  // stderr goes to a file in the OS temp dir (shown only when the command fails).
+  const errFile = path.join(tmpdir(), `.mc-bench-cli-err-${process.pid}`).replaceAll("'", '');
+  const r = spawnSync('bash', ['-c', `${quoted} >/dev/null 2>'${errFile}' || { cat '${errFile}' >&2; exit 1; }; rm -f '${errFile}'; times`], {
     cwd: REPO_ROOT,
     env: { ...childEnv(env), ...modeEnv(mode) },
     encoding: 'utf8',
