@@ -19,6 +19,7 @@ import { SessionPool, type Queued } from './sessions.ts';
 import { PollPolicy, ADAPTIVE_DEFAULTS } from './poll-policy.ts';
 import { AgentTurnsProvider, type PendingEntry } from './agent-turns.ts';
 import { Outcomes } from './outcomes.ts';
+import { Pause, type PauseKind } from './pause.ts';
 
 export interface LoopOptions {
   /** Pinned poll interval (DELIVERY_INTERVAL); undefined = adaptive. */
@@ -42,8 +43,6 @@ export interface LoopCollaborators {
 
 /** The list answers at most this many. */
 const MAX_LIST = 500;
-/** While paused on an unwritable store, it is tried at least this often. */
-const STORE_PROBE_MAX_MS = 5_000;
 /** While paused, the gateway's own status is looked at this often (no network). */
 const PAUSED_CHECK_MS = 1000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -72,7 +71,7 @@ export class DeliveryLoop {
   #cycle: Promise<void> | undefined;
   #rerun = false;
   #stopped = true;
-  #paused: { reason: string; kind: 'outage' | 'store'; since: number; probes: number; nextProbeAt: number } | undefined;
+  readonly #pausing: Pause;
   /** The last page was full: more work may wait beyond it. */
   #morePossible = false;
   #lastPruneAt = 0;
@@ -85,11 +84,12 @@ export class DeliveryLoop {
     this.#clock = c.clock;
     this.#log = deps.logger;
     this.#policy = new PollPolicy({ ...ADAPTIVE_DEFAULTS, intervalMs: opts.intervalMs }, c.clock.now());
+    this.#pausing = new Pause({ gateway: deps.gateway, store: c.store, clock: c.clock, log: deps.logger, backoffBaseMs: opts.backoffBaseMs, backoffMaxMs: opts.backoffMaxMs });
     this.#pool = new SessionPool(opts.maxConcurrentSessions, {
       run: (item) => this.#outcomes.deliver(item, this.#abort.signal),
       left: (item) => this.#left(item),
       settled: () => this.#settled(),
-      mayRun: () => !this.#stopped && !this.#paused,
+      mayRun: () => !this.#stopped && this.#pausing.reason === undefined,
       onError: (err) => this.#log.error({ err }, 'delivery session runner failed unexpectedly'),
     });
     this.turns = new AgentTurnsProvider(
@@ -116,7 +116,7 @@ export class DeliveryLoop {
   }
 
   get paused(): string | undefined {
-    return this.#paused?.reason;
+    return this.#pausing.reason;
   }
 
   get inFlight(): number {
@@ -200,7 +200,10 @@ export class DeliveryLoop {
   async #pollOnce(): Promise<number> {
     const now = this.#clock.now();
     this.stats.lastPollAt = now;
-    if (this.#paused && !(await this.#mayResume(now))) return Math.max(50, Math.min(PAUSED_CHECK_MS, this.#paused.nextProbeAt - now));
+    if (this.#pausing.reason !== undefined) {
+      if (!(await this.#pausing.mayResume(now))) return Math.max(50, Math.min(PAUSED_CHECK_MS, (this.#pausing.nextProbeAt ?? now) - now));
+      this.#pool.pump();
+    }
     this.#refreshRetrying();
     const replays = this.#read(() => this.#store.dueReplays(now), []);
     const asOf = this.#seq;
@@ -317,49 +320,8 @@ export class DeliveryLoop {
     }
   }
 
-  #pause(reason: string, kind: 'outage' | 'store' = 'outage'): void {
-    if (this.#stopped || this.#paused) return;
-    const now = this.#clock.now();
-    this.#paused = { reason, kind, since: now, probes: 0, nextProbeAt: now + this.#opts.backoffBaseMs };
-    if (kind === 'store') this.#log.error({ reason }, 'delivery paused until the delivery store takes writes again');
-    else this.#log.warn({ reason }, 'delivery paused until the gateway and backend answer again');
-  }
-
-  /**
-   * Paused: resume as soon as the gateway is seen up after the pause began — by the gateway
-   * plugin's own prober (looked at every second, no network) or by our probe, which backs off on
-   * its own counter (not the idle-poll one).
-   */
-  async #mayResume(now: number): Promise<boolean> {
-    const p = this.#paused!;
-    if (p.kind === 'store') {
-      if (now < p.nextProbeAt) return false;
-      try {
-        this.#store.probeWrite(now);
-      } catch (err) {
-        // A local write is cheap: look again within seconds, not on the gateway's backoff.
-        p.nextProbeAt = now + Math.min(STORE_PROBE_MAX_MS, backoffDelay(++p.probes, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs));
-        this.#log.debug({ err }, 'delivery store still refuses writes');
-        return false;
-      }
-      return this.#resume(p);
-    }
-    const seen = this.#deps.gateway.status();
-    let up = seen.reachable === 'up' && (seen.lastSuccessAt ?? 0) > p.since;
-    if (!up && now >= p.nextProbeAt) {
-      const status = await this.#deps.gateway.probe().catch(() => undefined);
-      up = status?.reachable === 'up';
-      if (!up) p.nextProbeAt = this.#clock.now() + backoffDelay(++p.probes, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs);
-    }
-    if (!up) return false;
-    return this.#resume(p);
-  }
-
-  #resume(p: { reason: string }): boolean {
-    this.#log.info({ reason: p.reason }, 'delivery resumed');
-    this.#paused = undefined;
-    this.#pool.pump();
-    return true;
+  #pause(reason: string, kind?: PauseKind): void {
+    if (!this.#stopped) this.#pausing.begin(reason, kind);
   }
 
   #refreshRetrying(): void {
