@@ -8,6 +8,7 @@
 // are now, else the TypeScript sources by Node 24's type stripping.
 // MC_RUNTIME_FROM_SOURCE=1 forces the sources (the tests set it).
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 24 || (major === 24 && minor < 16)) {
@@ -27,7 +28,12 @@ async function entry() {
   return distIsFresh() ? compiled : source;
 }
 
-const { main } = await import((await entry()).href);
+const url = await entry();
+// The bundle's compiled code is cached on disk (NODE_COMPILE_CACHE, else the OS temp dir), so a
+// start or a CLI command after the first skips most of V8's compile work. NODE_DISABLE_COMPILE_CACHE=1
+// turns it off. The TypeScript sources (tests, development) run without it.
+if (url.pathname.endsWith('.js')) module.enableCompileCache?.();
+const { main } = await import(url.href);
 // Exit explicitly: open sockets or timers of a plugin that failed to stop must not keep the
 // process alive after shutdown (or after a second signal). pino flushes on exit.
 process.exit(await main(process.argv.slice(2)));

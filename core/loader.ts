@@ -9,14 +9,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import satisfies from 'semver/functions/satisfies.js';
 import { isPluginDefinition, PLUGIN_SDK_VERSION, type AnyPluginDefinition } from './plugin.ts';
 import type { ConfigIssue } from './config/issues.ts';
+import { MODULE_EXT, PLUGINS_DIR, SDK_ENTRY } from './layout.ts';
 
-const PLUGINS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'plugins');
-/** Built-in plugins are `index.ts` in the sources and `index.js` in the compiled tree (dist/). */
-const BUILTIN_ENTRY = import.meta.url.endsWith('.ts') ? 'index.ts' : 'index.js';
+/** Built-in plugins are `index.ts` in the sources and `index.js` in the bundle (dist/). */
+const BUILTIN_ENTRY = `index${MODULE_EXT}`;
 
 /** The public SDK entry plugins import, and this runtime's own copy of it. */
 export const PLUGIN_SDK_SPECIFIER = 'mission-control-runtime/plugin-sdk';
-const OWN_SDK = new URL(import.meta.url.endsWith('.ts') ? '../sdk/plugin-sdk.ts' : '../sdk/plugin-sdk.js', import.meta.url);
+const OWN_SDK = pathToFileURL(SDK_ENTRY);
 let sdkHookInstalled = false;
 
 /**

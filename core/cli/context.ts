@@ -2,8 +2,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** The package root: two levels up from the sources, three from the compiled tree (dist/core/cli). */
-export const PACKAGE_ROOT = ((up2) => (existsSync(path.join(up2, 'package.json')) ? up2 : path.dirname(up2)))(path.resolve(import.meta.dirname, '..', '..'));
+import { PACKAGE_ROOT } from '../layout.ts';
+
+export { PACKAGE_ROOT };
 export const DEFAULT_CONFIG = path.join(PACKAGE_ROOT, 'config', 'default.json');
 
 export interface CliIo {

@@ -1,12 +1,9 @@
 /** `mc-runtime` command dispatch: built-in commands, then the commands the config's plugins contribute. */
 import { parseArgs } from './args.ts';
 import { configPathFrom, loadDotEnv, processIo, runtimeVersion, type CliIo } from './context.ts';
-import { startCommand } from './start.ts';
-import { checkConfigCommand, pluginsCommand } from './inspect.ts';
 import { discoverCommands, runPluginCommand, type Discovery } from './commands.ts';
-import { doctorCommand } from './doctor.ts';
-import { statusCommand } from './status.ts';
-import { newCommand } from './scaffold.ts';
+// Each built-in command's module is imported when that command runs: `version` or a plugin's
+// `local …` command must not load the kernel, the HTTP server or the metrics registry first.
 
 /** Built-in commands as `[usage, summary]`; plugin commands are appended from the config. */
 const BUILTIN: Array<[string, string]> = [
@@ -51,17 +48,17 @@ export async function main(argv: string[], io: CliIo = processIo, env: NodeJS.Pr
   const configPath = configPathFrom(options.config);
   switch (command) {
     case 'start':
-      return startCommand({ configPath, io, env });
+      return (await import('./start.ts')).startCommand({ configPath, io, env });
     case 'check-config':
-      return checkConfigCommand(configPath, io, env);
+      return (await import('./inspect.ts')).checkConfigCommand(configPath, io, env);
     case 'doctor':
-      return doctorCommand(configPath, io, env);
+      return (await import('./doctor.ts')).doctorCommand(configPath, io, env);
     case 'status':
-      return statusCommand({ url: typeof options.url === 'string' ? options.url : undefined, json: options.json === true, configPath, io, env });
+      return (await import('./status.ts')).statusCommand({ url: typeof options.url === 'string' ? options.url : undefined, json: options.json === true, configPath, io, env });
     case 'plugins':
-      return pluginsCommand(configPath, io, { json: options.json === true }, env);
+      return (await import('./inspect.ts')).pluginsCommand(configPath, io, { json: options.json === true }, env);
     case 'new':
-      return newCommand(positionals, { dir: typeof options.dir === 'string' ? options.dir : undefined, force: options.force === true, io, configPath });
+      return (await import('./scaffold.ts')).newCommand(positionals, { dir: typeof options.dir === 'string' ? options.dir : undefined, force: options.force === true, io, configPath });
     case 'version':
     case '--version':
     case '-v':
