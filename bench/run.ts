@@ -5,15 +5,17 @@
  * gateway. Prints a table and one JSON line. Asserts nothing; see
  * docs/performance.md for the figures of one machine and how to read them.
  *
- * Knobs (environment): BENCH_ONLY=burst,slow,backlog,startup,cli,pickup
+ * Knobs (environment): BENCH_ONLY=burst,slow,backlog,startup,cli,pickup,image
  * BENCH_BACKLOG (10000) BENCH_PICKUP_N (10) BENCH_IDLE_AFTER_S (0; 600 for the
  * "after 10 idle minutes" figure) BENCH_IDLE_S (60) BENCH_RUNS (3)
  * BENCH_MODE=compiled|sources (default: compiled when dist/ is fresh, as `npm start` runs).
+ * BENCH_IMAGE (the `image` scenario: an image to measure instead of building the checkout's).
  */
 import os from 'node:os';
 import { distIsFresh } from '../scripts/dist-freshness.mjs';
 import type { RunMode } from './lib/runtime-process.ts';
 import { backlog, burst, cli, pickup, startup } from './scenarios.ts';
+import { dockerAvailable, image } from './image.ts';
 
 const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
@@ -76,6 +78,19 @@ if (want('cli')) {
     const c = await cli(m, runs);
     figures[`cli_${m}`] = c;
     for (const [cmd, t] of Object.entries(c)) row(`mc-runtime ${cmd} (${m})`, `${fmt(t.wallMs, 0)} ms wall, ${fmt(t.cpuMs, 0)} ms CPU`, cmd === 'local tasks' || cmd === 'deliveries stats' ? '<= 300 ms' : '');
+  }
+}
+if (want('image')) {
+  const missing = dockerAvailable();
+  if (missing) {
+    console.error(`image: skipped, ${missing}`);
+    if (only) row('container image', `not measured: ${missing}`);
+  } else {
+    console.error(`image: start-up and idle RSS inside the container image, ${runs} runs`);
+    const i = image(runs);
+    figures.image = i;
+    row(`start -> /livez 200 (image)`, `${fmt(i.livezMs, 0)} ms wall (runs ${i.livezMsRuns.join(', ')})`, '<= 300 ms');
+    row(`idle RSS 5 s after start (image)`, `${fmt(i.idleRssMiB, 0)} MiB`, '<= 80 MiB');
   }
 }
 if (want('pickup')) {
