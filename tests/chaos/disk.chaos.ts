@@ -21,7 +21,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NODE } from '../support/cli.ts';
 import { buildReadonlyShim } from './disk-faults.ts';
-import { Rig, notificationOf, replyFor, sleep, until, type BackendKind } from './harness.ts';
+import { openLocalBackend } from '../../plugins/backend-local/index.ts';
+import { Rig, notificationOf, replied, replyFor, sleep, until, type BackendKind } from './harness.ts';
 
 /** How long the disk stays unusable (the store pause probes at least every 5 s). */
 const WINDOW_MS = 12_000;
@@ -59,6 +60,15 @@ interface Sample {
   paused?: string | null;
 }
 
+function documentsTitled(rig: Rig, pattern: string): Array<{ title: string; n: number }> {
+  const conn = openLocalBackend(rig.db.dbPath, { busyTimeoutMs: 5000 });
+  try {
+    return conn.db.all<{ title: string; n: number }>(`SELECT title, COUNT(*) AS n FROM documents WHERE title LIKE :pattern AND deleted_at IS NULL GROUP BY title`, { pattern });
+  } finally {
+    conn.close();
+  }
+}
+
 async function sample(rig: Rig): Promise<Sample> {
   const livez = await fetch(`http://127.0.0.1:${rig.healthPort}/livez`).then((r) => r.status, () => 0);
   const h = await rig.health().catch(() => undefined);
@@ -92,14 +102,32 @@ describe.skipIf(!supported).each(cases)('data dir unusable (%s backend, %s)', (b
 
     // While the disk is unusable every notification's first turn fails: an answered failure
     // that costs an attempt, which the store must record before the notification runs again.
-    const requests = new Map<string, { broken: number; total: number }>();
+    // An assignment's agent first writes its notes (document_upsert, a mutating tool call whose
+    // effect the tool-call ledger must record), then answers; a retried turn repeats the call.
+    const turns = new Map<string, { broken: number; total: number }>();
+    const current = new Map<string, { id: string; fail: boolean }>();
+    const toolResults: Array<{ whileBroken: boolean; success: unknown }> = [];
     let broken = false;
     rig.gateway.setDefault((req) => {
+      if (req.toolOutputs.length > 0) {
+        const turn = current.get(req.sessionKey);
+        if (!turn) return replyFor(req);
+        toolResults.push({ whileBroken: turn.fail, success: (JSON.parse(req.toolOutputs[0].output) as { success?: unknown }).success });
+        if (turn.fail) return { status: 500 };
+        replied.add(turn.id);
+        return { text: `Reply for ${turn.id}` };
+      }
       const id = notificationOf(req);
       if (!id) return replyFor(req);
-      const r = requests.get(id) ?? { broken: 0, total: 0 };
-      requests.set(id, { broken: r.broken + (broken ? 1 : 0), total: r.total + 1 });
-      return broken && r.total === 0 ? { status: 500 } : replyFor(req);
+      const t = turns.get(id) ?? { broken: 0, total: 0 };
+      turns.set(id, { broken: t.broken + (broken ? 1 : 0), total: t.total + 1 });
+      const fail = broken && t.total === 0;
+      if (/## Notification: assignment/.test(req.userText ?? '')) {
+        current.set(req.sessionKey, { id, fail });
+        const taskId = /Task ID: (\S+)/.exec(req.userText ?? '')?.[1] ?? '';
+        return { toolCalls: [{ name: 'document_upsert', arguments: { taskId, title: `Notes for ${id}`, content: 'notes', type: 'deliverable' } }] };
+      }
+      return fail ? { status: 500 } : replyFor(req);
     });
 
     // The fault is verified (a new file and a delivery-store commit fail) before anything relies on it.
@@ -118,7 +146,7 @@ describe.skipIf(!supported).each(cases)('data dir unusable (%s backend, %s)', (b
     }
     const alive = proc.child.exitCode === null && proc.child.signalCode === null;
     const whileBroken = rig.audit();
-    const ranWhileBroken = new Map([...requests].map(([id, r]) => [id, r.broken]));
+    const ranWhileBroken = new Map([...turns].map(([id, t]) => [id, t.broken]));
 
     proc.send(mode === 'fill' ? 'free' : 'rw');
     await proc.waitFor(mode === 'fill' ? /ns-wrapper: freed/ : /ns-wrapper: read-write/);
@@ -130,7 +158,7 @@ describe.skipIf(!supported).each(cases)('data dir unusable (%s backend, %s)', (b
     expect({ alive, exit: proc.child.exitCode, log: alive ? '' : proc.output().split('\n').slice(-15) }).toEqual({ alive: true, exit: null, log: '' });
     expect(samples.filter((s) => s.livez !== 200)).toEqual([]);
     const reason = mode === 'fill' ? /ENOSPC: disk full/ : /EROFS: read-only file system/;
-    const shown = JSON.stringify({ s: samples.slice(-1), h: (await rig.health()).body.checks, requests: [...requests], log: proc.output().split('\n').filter((l) => !/probe|GET/.test(l)).slice(-40) }, null, 1);
+    const shown = JSON.stringify({ s: samples.slice(-1), h: (await rig.health()).body.checks, turns: [...turns], log: proc.output().split('\n').filter((l) => !/probe|GET/.test(l)).slice(-40) }, null, 1);
     expect(samples.some((s) => s.status === 'degraded' && s.dataDir?.ok === false && reason.test(s.dataDir.detail ?? '')), shown).toBe(true);
     expect(samples.some((s) => /delivery store cannot record attempts/.test(s.paused ?? '')), shown).toBe(true);
     expect(recovered).toMatchObject({ livez: 200, paused: null, dataDir: { ok: true } });
@@ -140,7 +168,14 @@ describe.skipIf(!supported).each(cases)('data dir unusable (%s backend, %s)', (b
     expect([...ranWhileBroken.values()].some((n) => n === 1)).toBe(true);
     for (const [id, runs] of ranWhileBroken) expect({ id, runs }).toEqual({ id, runs: Math.min(runs, 1) });
     // Once usable: one more turn for a notification that failed, none more for any other.
-    for (const [id, r] of requests) expect({ id, total: r.total }).toEqual({ id, total: r.broken > 0 ? 2 : 1 });
+    for (const [id, t] of turns) expect({ id, turns: t.total }).toEqual({ id, turns: t.broken > 0 ? 2 : 1 });
+    // The call made while the ledger could not record it was refused, not run; the retry ran it.
+    expect(toolResults.filter((r) => r.whileBroken).length).toBeGreaterThan(0);
+    expect(toolResults.map((r) => r.success)).toEqual(toolResults.map((r) => !r.whileBroken));
+    // Each assignment's notes were written once, though its turn ran twice.
+    const notes = documentsTitled(rig, 'Notes for %');
+    expect(notes.length).toBeGreaterThanOrEqual(2);
+    expect(notes.filter((d) => d.n !== 1)).toEqual([]);
     const audit = rig.audit();
     expect(audit.undelivered).toEqual([]);
     expect(audit.duplicateReplies).toEqual([]);

@@ -2,7 +2,7 @@
  * Run by store-disk-full.test.ts inside `unshare -rm` (root of a user + mount
  * namespace): puts a delivery store on a tmpfs of its own, fills the disk for
  * certain (disk-faults.ts), then calls every write of the store and prints, as
- * JSON, what each one did: `threw: <message>` or `returned: <value>`. A write
+ * JSON, what each one did (and what the tool-call ledger answers a call about to run): `threw: <message>` or `returned: <value>`. A write
  * that returns on a full disk claims something was recorded that was not.
  */
 import { execFileSync } from 'node:child_process';
@@ -18,9 +18,15 @@ const store = new DeliveryStore(path.join(dir, 'delivery.sqlite'), { scope: 'tes
 const failure = { notificationId: 'n1', agentId: 'a1', taskId: 't1', error: 'boom', nextAttemptAt: 1, now: 1 };
 store.recordFailure(failure);
 store.recordFailure({ ...failure, notificationId: 'n2' });
+const earlierCall = { tool: 'document_upsert', args: '{"title":"before"}' };
+store.toolCalls.forNotification('n1').record(earlierCall, { success: true, documentId: 'd1' });
 await fillDisk(dir, path.join(dir, 'filler.bin'));
 
 const writes: Record<string, () => unknown> = {
+  // A mutating call about to run asks the ledger first: one that ran before gets its result
+  // (a read), a new one must not run when its effect could not be recorded afterwards.
+  ledgerLookupRecorded: () => store.toolCalls.forNotification('n1').lookup(earlierCall),
+  ledgerLookupNew: () => store.toolCalls.forNotification('n1').lookup({ tool: 'document_upsert', args: '{"title":"new"}' }),
   recordFailure: () => store.recordFailure(failure),
   recordFirstFailure: () => store.recordFailure({ ...failure, notificationId: 'n3' }),
   clearRetry: () => store.clearRetry('n2'),
