@@ -134,7 +134,7 @@ describe.skipIf(!supported).each(cases)('data dir unusable (%s backend, %s)', (b
     broken = true;
     proc.send(mode);
     const ack = await proc.waitFor(/ns-wrapper: (full|read-only|fill failed|ro failed|failed)[^\n]*/);
-    expect(ack).toMatch(mode === 'fill' ? /^ns-wrapper: full .*new file: ENOSPC; delivery store write: database or disk is full/ : /^ns-wrapper: read-only .*new file: EROFS; delivery store write: /);
+    expect(ack).toMatch(mode === 'fill' ? /^ns-wrapper: full .*new file: ENOSPC; delivery store write: database or disk is full/ : /^ns-wrapper: read-only .*new file: EROFS; delivery store write: (attempt to write a readonly database|disk I\/O error)/);
 
     const before = new Set(rig.audit().undelivered);
     rig.createWork(2, 'during');
@@ -148,9 +148,10 @@ describe.skipIf(!supported).each(cases)('data dir unusable (%s backend, %s)', (b
     const whileBroken = rig.audit();
     const ranWhileBroken = new Map([...turns].map(([id, t]) => [id, t.broken]));
 
+    // Cleared first: delivery is paused until a probe write succeeds, so no turn starts before the disk is usable.
+    broken = false;
     proc.send(mode === 'fill' ? 'free' : 'rw');
     await proc.waitFor(mode === 'fill' ? /ns-wrapper: freed/ : /ns-wrapper: read-write/);
-    broken = false;
     if (alive) await until(() => rig.audit().undelivered.length === 0, 90_000, () => rig.explain());
     const recovered = await sample(rig);
 
