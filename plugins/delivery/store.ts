@@ -144,14 +144,26 @@ export class DeliveryStore {
 
   /** The lock is taken before `user_version` is read, so two first starts never run one migration twice. */
   #migrate(): void {
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
+    this.#transaction(() => {
       const version = (this.#db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
       for (let v = version; v < MIGRATIONS.length; v++) this.#db.exec(MIGRATIONS[v]);
       if (version < MIGRATIONS.length) this.#db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+    });
+  }
+
+  /**
+   * Runs `fn` in one write transaction. A COMMIT that fails on a full or broken disk has
+   * already been rolled back by SQLite: the original error is what the caller gets, not a
+   * "no transaction is active" from a second rollback.
+   */
+  #transaction<T>(fn: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = fn();
       this.#db.exec('COMMIT');
+      return result;
     } catch (err) {
-      this.#db.exec('ROLLBACK');
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
       throw err;
     }
   }
@@ -182,9 +194,14 @@ export class DeliveryStore {
     return (this.#db.prepare('SELECT * FROM retries WHERE scope = ? ORDER BY next_attempt_at').all(this.#own()) as Row[]).map(toRetry);
   }
 
-  /** Records one answered failure; returns the attempt count so far. */
+  /**
+   * Records one answered failure; returns the attempt count so far, or throws when it could not
+   * be recorded. Read with `.all()`: `.get()` returns a RETURNING row before the statement's
+   * commit, and node:sqlite then drops the commit's error (disk full), so a count would come back
+   * for a failure that was never recorded.
+   */
   recordFailure(entry: { notificationId: string; agentId: string | null; taskId: string | null; error: string; nextAttemptAt: number; now: number }): number {
-    const row = this.#db
+    const [row] = this.#db
       .prepare(
         `INSERT INTO retries (scope, notification_id, agent_id, task_id, attempts, next_attempt_at, last_error, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)
          ON CONFLICT(scope, notification_id) DO UPDATE SET attempts = attempts + 1, next_attempt_at = excluded.next_attempt_at,
@@ -192,7 +209,7 @@ export class DeliveryStore {
            agent_id = coalesce(excluded.agent_id, agent_id), task_id = coalesce(excluded.task_id, task_id)
          RETURNING attempts`,
       )
-      .get(this.#own(), entry.notificationId, entry.agentId, entry.taskId, entry.nextAttemptAt, entry.error, entry.now) as { attempts: number };
+      .all(this.#own(), entry.notificationId, entry.agentId, entry.taskId, entry.nextAttemptAt, entry.error, entry.now) as Array<{ attempts: number }>;
     return row.attempts;
   }
 
@@ -214,8 +231,7 @@ export class DeliveryStore {
   /** Records a dead letter (a replay that failed again is dead again, replay request cleared) and drops its retry row. */
   deadLetter(entry: Omit<DeadLetter, 'noticePosted' | 'replayRequestedAt' | 'scope'>): void {
     const scope = this.#own();
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
+    this.#transaction(() => {
       this.#db
         .prepare(
           `INSERT INTO dead_letters (scope, notification_id, notification_type, agent_id, task_id, attempts, last_error, dead_at)
@@ -225,11 +241,7 @@ export class DeliveryStore {
         )
         .run(scope, entry.notificationId, entry.notificationType, entry.agentId, entry.taskId, entry.attempts, entry.lastError, entry.deadAt);
       this.#db.prepare('DELETE FROM retries WHERE scope = ? AND notification_id = ?').run(scope, entry.notificationId);
-      this.#db.exec('COMMIT');
-    } catch (err) {
-      this.#db.exec('ROLLBACK');
-      throw err;
-    }
+    });
   }
 
   /** A replay delivered (or otherwise ended) the notification: the dead letter and its retry row go. */
@@ -258,16 +270,11 @@ export class DeliveryStore {
   requestReplay(notificationId: string, now: number): boolean {
     const params: SQLInputValue[] = [now, notificationId];
     const where = this.#where(params);
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
+    return this.#transaction(() => {
       const changed = this.#db.prepare(`UPDATE dead_letters SET replay_requested_at = ? WHERE notification_id = ?${where}`).run(...params).changes > 0;
       if (changed) this.#db.prepare(`DELETE FROM retries WHERE notification_id = ?${where}`).run(...params.slice(1));
-      this.#db.exec('COMMIT');
       return changed;
-    } catch (err) {
-      this.#db.exec('ROLLBACK');
-      throw err;
-    }
+    });
   }
 
   /** Replays requested and due (no retry pending in the future). Read only: no write lock. */

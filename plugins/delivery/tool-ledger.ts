@@ -9,6 +9,9 @@
  * `retentionMs`; entries of notifications that never finished (a crash, then
  * delivered by another runtime) after `maxAgeMs`. Rows carry the local-state
  * scope (backend deployment and account): another scope's rows are never read.
+ *
+ * A new call runs only while the file takes writes (see `#lookup`): an effect the
+ * ledger could not record would run again on the next attempt.
  */
 import { createHash } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
@@ -43,7 +46,8 @@ export const TOOL_CALLS_SCHEMA = `
     PRIMARY KEY (scope, notification_id, tool, args_hash)
   );
   CREATE INDEX IF NOT EXISTS tool_calls_ended_at ON tool_calls (ended_at);
-  CREATE INDEX IF NOT EXISTS tool_calls_at ON tool_calls (at);`;
+  CREATE INDEX IF NOT EXISTS tool_calls_at ON tool_calls (at);
+  CREATE TABLE IF NOT EXISTS store_probe (k INTEGER PRIMARY KEY, at INTEGER NOT NULL);`;
 
 const hash = (args: string) => createHash('sha256').update(args).digest('base64url');
 
@@ -101,11 +105,23 @@ export class ToolLedgerStore {
     return (this.#db.prepare('SELECT COUNT(*) AS n FROM tool_calls WHERE scope = ?').get(this.#own()) as { n: number }).n;
   }
 
+  /**
+   * The recorded result, or undefined for a call that may run now. A call not seen before runs
+   * only if its effect can be recorded afterwards: one small write proves the file takes writes,
+   * and when it does not (disk full, read-only) this throws and the executor refuses the call,
+   * instead of running an effect that a retry after the disk recovers would repeat.
+   */
   #lookup(notificationId: string, key: ToolCallKey): ToolResult | undefined {
     const row = this.#db
       .prepare('SELECT result FROM tool_calls WHERE scope = ? AND notification_id = ? AND tool = ? AND args_hash = ?')
       .get(this.#own(), notificationId, key.tool, hash(key.args)) as { result: string } | undefined;
-    return row ? (JSON.parse(row.result) as ToolResult) : undefined;
+    if (row) return JSON.parse(row.result) as ToolResult;
+    try {
+      this.#db.prepare('INSERT INTO store_probe (k, at) VALUES (2, ?) ON CONFLICT(k) DO UPDATE SET at = excluded.at').run(this.#now());
+    } catch (err) {
+      throw new Error(`the tool-call ledger cannot record now (${(err as Error).message}): a mutating call is not run unrecorded`, { cause: err });
+    }
+    return undefined;
   }
 
   #record(notificationId: string, key: ToolCallKey, result: ToolResult): void {
