@@ -239,9 +239,10 @@ export function createToolExecutor(options: ToolExecutorOptions): ToolExecutor {
       try {
         recorded = ctx.ledger!.lookup(ledgerKey);
       } catch (err) {
-        // Running it blind could repeat an effect: refuse, the model may try again.
-        logger.error({ tool: tool.name, err }, 'tool-call ledger unreadable; mutating call refused');
-        return fail('backend_unavailable', 'the runtime could not check whether this call already ran; try again later', { resultExtra: { retryable: true } });
+        // Running it without a record (unreadable, or a full / read-only disk) could repeat its
+        // effect on the next attempt: refuse, the model may try again.
+        logger.error({ tool: tool.name, err }, 'tool-call ledger cannot read or record this call; mutating call refused');
+        return fail('backend_unavailable', 'the runtime could not check or record whether this call already ran; try again later', { resultExtra: { retryable: true } });
       }
       if (recorded) {
         logger.info(
