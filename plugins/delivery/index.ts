@@ -24,7 +24,7 @@ const AgentSyncRef = createServiceRef<{ syncNow(): Promise<unknown> }>('agent-sy
 
 const Options = Type.Object(
   {
-    /** Pins the poll interval (DELIVERY_INTERVAL); unset: adaptive, ~1 s while active, 15 s after 10 idle minutes. */
+    /** Pins the poll interval (DELIVERY_INTERVAL); unset: adaptive, ~1 s while active, 30 s after 10 idle minutes. */
     intervalMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000 })),
     backoffBaseMs: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 5_000 }),
     backoffMaxMs: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 300_000 }),

@@ -5,6 +5,10 @@
  * the backend when read, so each causes one exit; a pending upgrade causes one
  * exit per request (see decide.ts and state.ts). UPGRADE_MODE: `exit` (default)
  * or `off` (log only). Rolling and canary upgrades are left to fleet tooling.
+ *
+ * Every check is a billed backend call for every account of a fleet, all day:
+ * restart requests (an operator waiting) are checked every minute, pending
+ * upgrades (a rollout of minutes) every three (docs/performance.md, idle calls).
  */
 import path from 'node:path';
 import Type from 'typebox';
@@ -19,7 +23,8 @@ import { UpgradeStateFile } from './state.ts';
 const Options = Type.Object(
   {
     mode: Type.Enum(['exit', 'off'], { default: 'exit', description: 'UPGRADE_MODE: exit (graceful exit for the supervisor to restart on the new image) or off (log only)' }),
-    intervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'How often restart requests and pending upgrades are checked' }),
+    intervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 60_000, description: 'How often restart requests are checked' }),
+    upgradeIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 180_000, description: 'How often pending upgrades are checked (on a restart check, once this long passed since the last)' }),
     /** Follow the operator's "restart runtime" button. */
     restartOnRequest: Type.Boolean({ default: true }),
     /** Exit code of a requested restart or upgrade; 75 (EX_TEMPFAIL) means "restart me". */
@@ -49,6 +54,7 @@ export default definePlugin({
     let lastDecision: UpgradeDecision | undefined;
     let lastPending: PendingUpgrade | null = null;
     let lastCheckAt: number | undefined;
+    let lastUpgradeCheckAt: number | undefined;
     let lastError: string | undefined;
     let logged = '';
     let exiting = false;
@@ -77,7 +83,8 @@ export default definePlugin({
 
     /** One check; returns false once an exit was requested. */
     async function tick(): Promise<boolean> {
-      lastCheckAt = api.clock.now();
+      const now = api.clock.now();
+      lastCheckAt = now;
       if (options.restartOnRequest) {
         const { restartRequested } = await call(backend.checkAndClearRestartRequested(), 'checkAndClearRestartRequested');
         if (restartRequested) {
@@ -85,7 +92,10 @@ export default definePlugin({
           return false;
         }
       }
+      if (lastUpgradeCheckAt !== undefined && now - lastUpgradeCheckAt < options.upgradeIntervalMs) return true;
       const pending = await call(backend.getPendingUpgrade(), 'getPendingUpgrade');
+      // Set once answered: a failed check is tried again on the next tick.
+      lastUpgradeCheckAt = now;
       const identity = info.identity();
       const acted = state.read();
       const decision = decideUpgrade(pending, identity, acted, options.mode);

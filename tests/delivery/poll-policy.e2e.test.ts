@@ -54,7 +54,7 @@ async function countOver(clock: FakeClock, state: { lists: number }, ms: number,
 }
 
 describe('adaptive poll interval (default config)', () => {
-  it('polls about every second while active and at most 0.1 calls/s after 10 idle minutes', async () => {
+  it('polls about every second while active and every 30 s after 10 idle minutes', async () => {
     const clock = new FakeClock();
     const state = { lists: 0 };
     h = await startHarness({ clock, gateway: { probeIntervalMs: 60_000 }, wrapBackend: counting(state), delivery: { intervalMs: undefined }, extraPlugins: [{ plugin: skipAll }] });
@@ -63,11 +63,12 @@ describe('adaptive poll interval (default config)', () => {
     expect(firstMinute).toBeLessThanOrEqual(62);
     await countOver(clock, state, 9 * MINUTE, 5000);
     const idle = await countOver(clock, state, 10 * MINUTE, 5000);
-    expect(idle).toBeLessThanOrEqual(60);
-    expect(idle).toBeGreaterThan(0);
-    // A notification makes the account active again: back to about one poll a second.
+    // 0.033 list calls/s: the idle runtime's whole budget is 0.1 backend calls/s (docs/performance.md).
+    expect(idle).toBeLessThanOrEqual(21);
+    expect(idle).toBeGreaterThanOrEqual(19);
+    // A notification makes the account active again (seen by the next idle poll): back to about one poll a second.
     h.createTask('Wake up', 'engineer');
-    await countOver(clock, state, 20_000);
+    await countOver(clock, state, 30_000);
     await eventually(async () => (await h!.undelivered()) === 0, 5000, 'skipped');
     expect(await countOver(clock, state, MINUTE)).toBeGreaterThanOrEqual(50);
   });

@@ -32,7 +32,7 @@ function setup() {
         'metrics',
         { use: 'backend-local', options: { path: dbPath } },
         { use: 'status-report', options: { intervalMs: 200, initialGraceMs: 0 } },
-        { use: 'self-upgrade', options: { intervalMs: 200 } },
+        { use: 'self-upgrade', options: { intervalMs: 200, upgradeIntervalMs: 200 } },
       ],
     }),
   );

@@ -5,6 +5,7 @@ import { createTestKernel, type TestKernel } from '../support/test-kernel.ts';
 import { readFakeBackend, writeFakeBackend } from '../fixtures/plugins/fake-backend/index.ts';
 import type { PendingUpgrade } from '../../core/ports/domain.ts';
 import { eventually, FAKE_BACKEND, fakeBackendFile, get, tempDir } from './helpers.ts';
+import { FakeClock } from '../delivery/fake-clock.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -20,7 +21,7 @@ const upgrade = (over: Partial<PendingUpgrade> = {}): PendingUpgrade => ({
   ...over,
 });
 
-async function boot(backendFile: string, options: Record<string, unknown> = {}, env: Record<string, string> = {}) {
+async function boot(backendFile: string, options: Record<string, unknown> = {}, env: Record<string, string> = {}, clock?: FakeClock) {
   const requests: Array<[string, number]> = [];
   const dataDir = tempDir();
   const t: TestKernel = await createTestKernel({
@@ -29,11 +30,13 @@ async function boot(backendFile: string, options: Record<string, unknown> = {}, 
       { use: FAKE_BACKEND, options: { stateFile: backendFile } },
       { use: 'runtime-info' },
       { use: 'health', options: { readinessCacheMs: 0 } },
-      { use: 'self-upgrade', options: { intervalMs: 100, ...options } },
+      // On a fake clock the plugin keeps its default intervals; on real time they are short.
+      { use: 'self-upgrade', options: clock ? options : { intervalMs: 100, upgradeIntervalMs: 100, ...options } },
     ],
     runtime: { dataDir },
     env: { OPENCLAW_VERSION: '2026.9.6', ...env },
     version: '1.2.3',
+    clock,
     onShutdownRequest: (reason, code) => void requests.push([reason, code]),
   });
   cleanups.push(() => t.kernel.stop('test end'));
@@ -44,6 +47,18 @@ async function boot(backendFile: string, options: Record<string, unknown> = {}, 
 const calls = (file: string, fn: string) => readFakeBackend(file).calls?.[fn] ?? 0;
 
 describe('self-upgrade plugin (in process)', () => {
+  it('with the default intervals checks restart requests every minute and pending upgrades every three (idle call budget)', async () => {
+    const clock = new FakeClock();
+    const file = fakeBackendFile({});
+    await boot(file, {}, {}, clock);
+    await clock.settle();
+    // At start: one of each.
+    expect([calls(file, 'checkAndClearRestartRequested'), calls(file, 'getPendingUpgrade')]).toEqual([1, 1]);
+    for (let s = 0; s < 30 * 60; s += 10) await clock.advance(10_000);
+    // 30 minutes later: 30 more restart checks, 10 more upgrade checks — 40 calls, 0.022/s.
+    expect([calls(file, 'checkAndClearRestartRequested'), calls(file, 'getPendingUpgrade')]).toEqual([31, 11]);
+  });
+
   it('asks for one graceful shutdown with exit code 75 on a restart request', async () => {
     const file = fakeBackendFile({ restartRequested: true });
     const { requests } = await boot(file);
@@ -86,7 +101,7 @@ describe('self-upgrade plugin (in process)', () => {
         { use: FAKE_BACKEND, options: { stateFile: file } },
         { use: 'runtime-info' },
         { use: 'health', options: { readinessCacheMs: 0 } },
-        { use: 'self-upgrade', options: { intervalMs: 100 } },
+        { use: 'self-upgrade', options: { intervalMs: 100, upgradeIntervalMs: 100 } },
       ],
       runtime: { dataDir: first.dataDir },
       env: { OPENCLAW_VERSION: '2026.9.6' },
