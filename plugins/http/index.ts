@@ -3,8 +3,12 @@
  * tool fallbacks). One fastify instance sharing the kernel's pino logger;
  * routes are added during `register`, the server listens in `start` and, having
  * started first, closes last.
+ *
+ * fastify is imported when the plugin registers, not when its module loads:
+ * CLI commands import every plugin of the config to find their commands and
+ * must not pay for the HTTP stack (~50 ms; docs/performance.md).
  */
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { definePlugin } from '../../core/plugin.ts';
 import { HttpServiceRef } from '../../core/services.ts';
@@ -38,7 +42,8 @@ export default definePlugin({
     HEALTH_PORT: { path: 'port', type: 'integer' },
     TASK_STATUS_BASE_URL: { path: 'publicUrl', type: 'url' },
   },
-  register(api, options) {
+  async register(api, options) {
+    const { default: Fastify, LogController } = await import('fastify');
     // The kernel's pino logger type is narrower than FastifyBaseLogger in fastify's generics.
     const app = Fastify({
       loggerInstance: api.logger,
