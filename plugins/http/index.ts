@@ -43,12 +43,13 @@ export default definePlugin({
     TASK_STATUS_BASE_URL: { path: 'publicUrl', type: 'url' },
   },
   async register(api, options) {
-    const { default: Fastify, LogController } = await import('fastify');
+    // Only the default export: in the bundle a CommonJS package imported dynamically has no named exports.
+    const { default: Fastify } = await import('fastify');
     // The kernel's pino logger type is narrower than FastifyBaseLogger in fastify's generics.
     const app = Fastify({
       loggerInstance: api.logger,
       // Health and metrics scrapes would flood the log at info level.
-      logController: new LogController({ disableRequestLogging: true }),
+      logController: new Fastify.LogController({ disableRequestLogging: true }),
       bodyLimit: options.bodyLimitBytes,
       requestTimeout: options.requestTimeoutMs,
       return503OnClosing: true,
