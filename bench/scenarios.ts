@@ -3,9 +3,11 @@
  * the Convex adapter against the wire server, logging at info) as a child
  * process and measures it from outside.
  */
+import { writeFileSync } from 'node:fs';
 import { createWorld, type World } from './lib/world.ts';
 import { cliRun, firstOk, startRuntime, type RunMode, type RuntimeProcess } from './lib/runtime-process.ts';
 import { idealMakespanMs, median, percentile, slope } from './lib/stats.ts';
+import { monotonicUs, printProfile, profileOf, summariseProfile } from './lib/cpu-profile.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MAX_SESSIONS = 10;
@@ -52,6 +54,8 @@ export interface BurstFigures {
 export async function burst(mode: RunMode, opts: { agents: number; perAgent: number; delayMs: (slug: string) => number }): Promise<BurstFigures> {
   const world = await createWorld({ agents: opts.agents, delayMs: opts.delayMs });
   const { rt } = await started(world, mode, { HEARTBEAT_ENABLED: 'false' });
+  /** [start µs, end µs, delivered] of the burst, for BENCH_CPU_PROF. */
+  const profileWindow = [0, 0, 0];
   try {
     await sleep(3000);
     const idleRssMiB = rt.rssMiB();
@@ -61,6 +65,7 @@ export async function burst(mode: RunMode, opts: { agents: number; perAgent: num
     const bench0 = process.cpuUsage();
     const hits0 = world.hits.length;
     const t0 = performance.now();
+    profileWindow[0] = monotonicUs();
     const delivered0 = world.delivered();
     world.assign(slugs);
     const target = world.undeliveredAssignments();
@@ -68,6 +73,8 @@ export async function burst(mode: RunMode, opts: { agents: number; perAgent: num
     const done = () => world.undeliveredAssignments() === 0 && world.undelivered() === 0;
     await until('the burst to be delivered', done, 600_000, 50, () => (peak = Math.max(peak, rt.rssMiB())));
     const deliveredAll = world.delivered() - delivered0;
+    profileWindow[1] = monotonicUs();
+    profileWindow[2] = deliveredAll;
     const tEnd = Date.now();
     const wallMs = performance.now() - t0;
     const cpu = rt.cpuMs() - cpu0;
@@ -95,6 +102,10 @@ export async function burst(mode: RunMode, opts: { agents: number; perAgent: num
   } finally {
     await rt.stop();
     await world.close();
+    const dir = process.env.BENCH_CPU_PROF;
+    const file = dir && profileWindow[2] > 0 ? profileOf(dir, rt.pid) : undefined;
+    if (file) writeFileSync(`${file}.window.json`, JSON.stringify({ fromUs: profileWindow[0], toUs: profileWindow[1], delivered: profileWindow[2] }));
+    if (file) printProfile(`CPU profile of the burst (${file})`, summariseProfile(file, profileWindow[0], profileWindow[1]), profileWindow[2]);
   }
 }
 

@@ -45,7 +45,17 @@ export interface RuntimeProcess {
   stop(): Promise<number | null>;
 }
 
-export function startRuntime(env: Record<string, string>, mode: RunMode, nodeArgs: string[] = []): RuntimeProcess {
+/**
+ * `BENCH_CPU_PROF=<dir>`: every benchmarked runtime writes a V8 CPU profile
+ * (`--cpu-prof`) into `<dir>` when it exits; bench/lib/cpu-profile.ts
+ * summarises the samples of a time window (the burst) by package and module.
+ */
+export function cpuProfArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`] : [];
+}
+
+export function startRuntime(env: Record<string, string>, mode: RunMode, nodeArgs: string[] = cpuProfArgs()): RuntimeProcess {
   const startedAt = performance.now();
   const child = spawn(NODE, [...nodeArgs, BIN, 'start'], { cwd: REPO_ROOT, env: { ...childEnv(env), ...modeEnv(mode) } });
   let tail = '';

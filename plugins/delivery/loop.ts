@@ -302,7 +302,7 @@ export class DeliveryLoop {
 
   #left(item: Queued): void {
     this.#ended.set(item.ctx.notification._id, ++this.#seq);
-    this.turns.changed();
+    this.turns.changed(item.ctx.agent?._id ?? item.ctx.notification.recipientId);
   }
 
   #settled(): void {
@@ -312,11 +312,12 @@ export class DeliveryLoop {
   #markEnded(id: Id, terminal: boolean): void {
     this.#ended.set(id, ++this.#seq);
     if (terminal) {
+      const agentId = this.#listed.get(id)?.agentId ?? this.#retrying.get(id)?.agentId ?? undefined;
       // Its recorded tool effects now only wait out the ledger's retention window.
       this.#read(() => this.#store.toolCalls.ended(id), undefined);
       this.#listed.delete(id);
       this.#retrying.delete(id);
-      this.turns.changed();
+      this.turns.changed(agentId);
     }
   }
 
