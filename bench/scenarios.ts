@@ -39,6 +39,8 @@ export interface BurstFigures {
   idealPerS: number;
   ofIdeal: number;
   cpuMsPerNotification: number;
+  /** The same by thread: main (JavaScript), v8 (GC and compiler workers), libuv (thread pool). */
+  cpuMsPerNotificationByThread: Record<string, number>;
   backendCallsPerNotification: number;
   listPolls: number;
   benchCpuShare: number;
@@ -61,6 +63,7 @@ export async function burst(mode: RunMode, opts: { agents: number; perAgent: num
     const idleRssMiB = rt.rssMiB();
     const slugs = Array.from({ length: opts.perAgent }, () => world.slugs).flat();
     const cpu0 = rt.cpuMs();
+    const threads0 = rt.cpuByThreadMs();
     const calls0 = world.backendCalls();
     const bench0 = process.cpuUsage();
     const hits0 = world.hits.length;
@@ -78,11 +81,16 @@ export async function burst(mode: RunMode, opts: { agents: number; perAgent: num
     const tEnd = Date.now();
     const wallMs = performance.now() - t0;
     const cpu = rt.cpuMs() - cpu0;
+    const threads = rt.cpuByThreadMs();
+    const cpuMsPerNotificationByThread = Object.fromEntries(
+      Object.entries(threads).map(([k, v]) => [k, Number(((v - (threads0[k] ?? 0)) / Math.max(1, deliveredAll)).toFixed(2))]),
+    );
     const calls = world.backendCalls();
     const bench = process.cpuUsage(bench0);
     const firstHit = world.hits[hits0]?.at ?? tEnd;
     const workS = (tEnd - firstHit) / 1000;
-    const jobs = world.slugs.map((s) => Array.from({ length: opts.perAgent }, () => opts.delayMs(s)));
+    // Each assignment is a task of its own, so a session of its own (task:{id}:agent:{slug}), in creation order.
+    const jobs = slugs.map((slug, i) => ({ session: `task ${i} of ${slug}`, ms: opts.delayMs(slug) }));
     const idealPerS = target / (idealMakespanMs(jobs, MAX_SESSIONS) / 1000);
     const perS = target / workS;
     return {
@@ -93,6 +101,7 @@ export async function burst(mode: RunMode, opts: { agents: number; perAgent: num
       idealPerS,
       ofIdeal: perS / idealPerS,
       cpuMsPerNotification: cpu / deliveredAll,
+      cpuMsPerNotificationByThread,
       backendCallsPerNotification: (calls.total - calls0.total) / deliveredAll,
       listPolls: calls.listPolls - calls0.listPolls,
       benchCpuShare: (bench.user + bench.system) / 1000 / wallMs,
