@@ -99,6 +99,27 @@ describe('createHttpClient', () => {
     expect((err as HttpBodyError).tooLarge).toBe(false);
   });
 
+  it('sends a GET once more when a kept-alive socket fails before any answer; never a POST', async () => {
+    let drops = 0;
+    handler = (req, res) => {
+      if (req.url === '/drop-once' && drops === 0) {
+        drops++;
+        req.socket.destroy();
+        return;
+      }
+      res.end('fine');
+    };
+    await client.request(`${base}/warm`);
+    expect((await client.request(`${base}/drop-once`)).body).toBe('fine');
+    expect(drops).toBe(1);
+
+    drops = 0;
+    await client.request(`${base}/warm`, { method: 'POST', body: '{}' });
+    const err = await rejection(client.request(`${base}/drop-once`, { method: 'POST', body: '{}' }));
+    expect((err as { code?: string }).code).toBe('ECONNRESET');
+    expect(drops).toBe(1);
+  });
+
   it('refuses a body over the cap', async () => {
     handler = (_req, res) => res.end('x'.repeat(5000));
     const err = await rejection(client.request(`${base}/`, { maxBodyBytes: 1000 }));

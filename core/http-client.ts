@@ -131,14 +131,19 @@ export function createHttpClient(options: { maxSockets?: number } = {}): HttpCli
     } catch (err) {
       return Promise.reject(err);
     }
-    const maxBytes = init.maxBodyBytes ?? DEFAULT_MAX_BODY;
     const headers: Record<string, string | number> = { ...init.headers };
     if (init.body !== undefined) headers['content-length'] = Buffer.byteLength(init.body);
+    const deadlineAt = init.timeoutMs === undefined ? undefined : performance.now() + init.timeoutMs;
+    return exchange(target, init, headers, deadlineAt, false);
+  }
+
+  function exchange(target: Target, init: HttpRequestInit, headers: Record<string, string | number>, deadlineAt: number | undefined, retry: boolean): Promise<HttpAnswer> {
+    const maxBytes = init.maxBodyBytes ?? DEFAULT_MAX_BODY;
     return new Promise<HttpAnswer>((resolveAnswer, rejectAnswer) => {
       let timer: NodeJS.Timeout | undefined;
       /** Set when our deadline fired: whatever error the destroy causes, this is the reason. */
       let expired: Error | undefined;
-      const resolve = (answer: HttpAnswer) => {
+      const resolve = (answer: HttpAnswer | Promise<HttpAnswer>) => {
         clearTimeout(timer);
         resolveAnswer(answer);
       };
@@ -150,13 +155,24 @@ export function createHttpClient(options: { maxSockets?: number } = {}): HttpCli
       if (signal?.aborted) return reject(abortError(signal));
       const { secure, ...where } = target;
       const req = (secure ? https : http).request({ ...where, method: init.method ?? 'GET', headers, agent: secure ? agents.https : agents.http, signal });
-      if (init.timeoutMs !== undefined) {
+      if (deadlineAt !== undefined) {
         timer = setTimeout(() => {
           expired = timeoutError(init.timeoutMs!);
           req.destroy(expired);
-        }, init.timeoutMs);
+        }, Math.max(0, deadlineAt - performance.now()));
       }
-      const beforeHeaders = (err: Error) => reject(expired ?? err);
+      const beforeHeaders = (err: Error) => {
+        // A kept-alive socket that failed before any answer: most likely the server had just closed it
+        // idle, but it may have taken the request, so only a request that is safe to repeat is sent once
+        // more on a new connection (as fetch does). Backend calls decide about retries themselves.
+        const code = (err as { code?: unknown }).code;
+        const idempotent = init.method === undefined || init.method === 'GET' || init.method === 'HEAD';
+        if (idempotent && !retry && !expired && !signal?.aborted && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) {
+          resolve(exchange(target, init, headers, deadlineAt, true));
+          return;
+        }
+        reject(expired ?? err);
+      };
       req.on('error', beforeHeaders);
       req.once('response', (res) => {
         const status = res.statusCode ?? 0;

@@ -70,13 +70,15 @@ export interface RuntimeProcess {
 }
 
 /**
+ * `BENCH_NODE_ARGS="--flag …"`: extra Node flags for the runtime (V8 tuning experiments).
  * `BENCH_CPU_PROF=<dir>`: every benchmarked runtime writes a V8 CPU profile
  * (`--cpu-prof`) into `<dir>` when it exits; bench/lib/cpu-profile.ts
  * summarises the samples of a time window (the burst) by package and module.
  */
 export function cpuProfArgs(): string[] {
   const dir = process.env.BENCH_CPU_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`] : [];
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  return [...extra, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`] : [])];
 }
 
 export function startRuntime(env: Record<string, string>, mode: RunMode, nodeArgs: string[] = cpuProfArgs()): RuntimeProcess {

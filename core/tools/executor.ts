@@ -106,6 +106,26 @@ const OUTCOME_OF: Record<ToolFailureReason, ToolOutcome> = {
   tool_error: 'error',
 };
 
+/** Deep-frozen copies of parameter schemas, one per schema object (a run offers the same tools again and again). */
+const frozenCopies = new WeakMap<object, Record<string, unknown>>();
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function frozenCopy(schema: TSchema): Record<string, unknown> {
+  let copy = frozenCopies.get(schema);
+  if (!copy) {
+    copy = deepFreeze(structuredClone(schema) as unknown as Record<string, unknown>);
+    frozenCopies.set(schema, copy);
+  }
+  return copy;
+}
+
 function short(message: string): string {
   const oneLine = message.replace(/\s+/g, ' ').trim();
   return oneLine.length > MAX_ERROR_LENGTH ? `${oneLine.slice(0, MAX_ERROR_LENGTH - 1)}…` : oneLine;
@@ -298,8 +318,8 @@ export function createToolExecutor(options: ToolExecutorOptions): ToolExecutor {
         type: 'function' as const,
         name: t.definition.name,
         description: t.definition.description,
-        // A copy: callers serialise it, and must not reach into the definition.
-        parameters: structuredClone(parametersFor(t, ctx)) as unknown as Record<string, unknown>,
+        // A frozen copy, made once per schema: callers serialise it, and must not reach into the definition.
+        parameters: frozenCopy(parametersFor(t, ctx)),
       }));
     },
     capabilityLines(ctx, mode, baseUrl = '') {
