@@ -35,7 +35,26 @@ export interface ProfileSummary {
   idleMs: number;
   self: Array<[string, number]>;
   inclusive: Array<[string, number]>;
+  /** Self time by what the code is for (CATEGORIES), from the `self` keys. */
+  categories: Array<[string, number]>;
 }
+
+/** What a self-time key is for; the first pattern that matches wins. */
+const CATEGORIES: Array<[string, RegExp]> = [
+  ['garbage collection', /^\(garbage collector\)$/],
+  ['HTTP (node:http, net, streams, core/http-client)', /^node (_http|net|internal\/stream|internal\/streams|stream|internal\/http|internal\/url|url|internal\/abort|internal\/event_target|internal\/webidl|events|internal\/events|buffer|internal\/buffer|internal\/deps)|^core\/http-client|^plugins\/(gateway-openclaw|backend-convex)\/client$/],
+  ['convex client (value encoding, envelope)', /^dep convex|^plugins\/backend-convex/],
+  ['JSON parse/stringify', /^builtin JSON/],
+  ['SQLite delivery store', /^plugins\/delivery\/(store|attempt-log|tool-ledger|cached-db)$/],
+  ['logging (pino, redaction, stdout)', /^dep (pino|@pinojs|sonic-boom|fast-redact|quick-format)|^core\/logger|^node fs$/],
+  ['metrics (prom-client)', /^dep prom-client|^core\/(backend-metrics|metrics)$/],
+  ['prompt building', /^plugins\/delivery\/prompt/],
+  ['hooks (tapable, facades)', /^dep tapable|^core\/(hook-facade|hooks)$/],
+  ['tools executor, capabilities', /^core\/tools|^plugins\/tools-/],
+  ['delivery loop, pool, outcomes', /^plugins\/delivery/],
+  ['gateway plugin (turn, request, response)', /^plugins\/gateway-openclaw/],
+  ['promises, ticks, timers', /^node internal\/(process|timers)|^node timers|^\(program\)$/],
+];
 
 /** Now on the profile's clock (µs). */
 export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
@@ -118,7 +137,12 @@ export function summariseProfile(file: string, fromUs: number, toUs: number): Pr
     inclusive.set(owner, (inclusive.get(owner) ?? 0) + ms);
   });
   const sorted = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]);
-  return { cpuMs, idleMs, self: sorted(self), inclusive: sorted(inclusive) };
+  const categories = new Map<string, number>();
+  for (const [key, ms] of self) {
+    const category = CATEGORIES.find(([, re]) => re.test(key))?.[0] ?? 'other';
+    categories.set(category, (categories.get(category) ?? 0) + ms);
+  }
+  return { cpuMs, idleMs, self: sorted(self), inclusive: sorted(inclusive), categories: sorted(categories) };
 }
 
 /** Prints a summary per notification (ms per notification, share of the sampled CPU). */
@@ -126,6 +150,8 @@ export function printProfile(title: string, s: ProfileSummary, perN: number, top
   const line = ([k, ms]: [string, number]) =>
     `    ${k.padEnd(52)} ${(ms / perN).toFixed(3).padStart(7)} ms/notif ${((ms / s.cpuMs) * 100).toFixed(1).padStart(5)}%`;
   console.error(`  ${title}: ${s.cpuMs.toFixed(0)} ms sampled CPU (${(s.cpuMs / perN).toFixed(2)} ms per notification), idle ${s.idleMs.toFixed(0)} ms`);
+  console.error('   self time by what it is for:');
+  for (const e of s.categories) console.error(line(e));
   console.error('   self time by where the code lives:');
   for (const e of s.self.slice(0, top)) console.error(line(e));
   console.error('   inclusive time by the runtime module on the stack:');

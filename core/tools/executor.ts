@@ -106,8 +106,14 @@ const OUTCOME_OF: Record<ToolFailureReason, ToolOutcome> = {
   tool_error: 'error',
 };
 
-/** Deep-frozen copies of parameter schemas, one per schema object (a run offers the same tools again and again). */
-const frozenCopies = new WeakMap<object, Record<string, unknown>>();
+/**
+ * Deep-frozen copies of parameter schemas: by schema object, and by content for schemas a tool
+ * narrows per call (`parametersFor` builds a new object each time, from a handful of variants).
+ * A run offers the same tools again and again; copying them per run was measurable per notification.
+ */
+const frozenBySchema = new WeakMap<object, Record<string, unknown>>();
+const frozenByContent = new Map<string, Record<string, unknown>>();
+const MAX_CONTENT_VARIANTS = 512;
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -118,11 +124,17 @@ function deepFreeze<T>(value: T): T {
 }
 
 function frozenCopy(schema: TSchema): Record<string, unknown> {
-  let copy = frozenCopies.get(schema);
+  let copy = frozenBySchema.get(schema);
+  if (copy) return copy;
+  // JSON is what the copy is for (it is serialised into the request); symbol keys drop out either way.
+  const json = JSON.stringify(schema);
+  copy = frozenByContent.get(json);
   if (!copy) {
-    copy = deepFreeze(structuredClone(schema) as unknown as Record<string, unknown>);
-    frozenCopies.set(schema, copy);
+    copy = deepFreeze(JSON.parse(json) as Record<string, unknown>);
+    if (frozenByContent.size >= MAX_CONTENT_VARIANTS) frozenByContent.clear();
+    frozenByContent.set(json, copy);
   }
+  frozenBySchema.set(schema, copy);
   return copy;
 }
 
