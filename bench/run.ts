@@ -9,6 +9,9 @@
  * BENCH_BACKLOG (10000) BENCH_PICKUP_N (10) BENCH_IDLE_AFTER_S (0; 600 for the
  * "after 10 idle minutes" figure) BENCH_IDLE_S (60) BENCH_RUNS (3)
  * BENCH_MODE=compiled|sources (default: compiled when dist/ is fresh, as `npm start` runs).
+ * BENCH_CPU_PROF=<dir>: the runtime writes a V8 CPU profile there; the burst scenarios print where
+ * their CPU went per notification (bench/lib/cpu-profile.ts). BENCH_NODE_ARGS="--flag …": extra Node
+ * flags for the runtime.
  */
 import os from 'node:os';
 import { distIsFresh } from '../scripts/dist-freshness.mjs';
