@@ -153,5 +153,13 @@ describe('createHttpClient', () => {
     expect(isHttpTimeout(err)).toBe(false);
     const already = await rejection(client.request(`${base}/`, { signal: AbortSignal.abort() }));
     expect(already.name).toBe('AbortError');
+    // Several signals: the first that aborts ends the exchange, with its reason.
+    const first = new AbortController();
+    const second = new AbortController();
+    const both = client.request(`${base}/`, { signal: [first.signal, undefined, second.signal] });
+    setTimeout(() => second.abort(new Error('the second one')), 20);
+    const err2 = await rejection(both);
+    expect(err2.name).toBe('AbortError');
+    expect((err2.cause as Error).message).toBe('the second one');
   });
 });

@@ -107,8 +107,8 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     timeoutMs: number,
   ): Promise<RawAnswer> {
     const started = performance.now();
-    // The per-exchange cap is the transport's own timer; only the caller's and the turn's signals are combined.
-    const signal = signals.caller && signals.deadline ? AbortSignal.any([signals.caller, signals.deadline]) : (signals.caller ?? signals.deadline);
+    // The per-exchange cap is the transport's own timer; the caller's and the turn's signals both abort it.
+    const signal = [signals.caller, signals.deadline];
     try {
       if (signals.caller?.aborted) throw signals.caller.reason;
       const res = await http.request(`${baseUrl}${path}`, { ...init, signal, timeoutMs, maxBodyBytes });
