@@ -10,6 +10,9 @@
  * "after 10 idle minutes" figure) BENCH_IDLE_S (60) BENCH_RUNS (3)
  * BENCH_MODE=compiled|sources (default: compiled when dist/ is fresh, as `npm start` runs).
  * BENCH_IMAGE (the `image` scenario: an image to measure instead of building the checkout's).
+ * BENCH_CPU_PROF=<dir>: the runtime writes a V8 CPU profile there; the burst scenarios print where
+ * their CPU went per notification (bench/lib/cpu-profile.ts). BENCH_NODE_ARGS="--flag …": extra Node
+ * flags for the runtime.
  */
 import os from 'node:os';
 import { distIsFresh } from '../scripts/dist-freshness.mjs';
@@ -43,7 +46,8 @@ if (want('burst')) {
   const b = await burst(mode, { agents: 20, perAgent: 10, delayMs: () => 200 });
   figures.burst = b;
   row('throughput, gateway 200 ms', `${fmt(b.perS)}/s (${fmt(b.ofIdeal, 2)} of ideal ${fmt(b.idealPerS)}/s)`, '>= 0.8 of ideal');
-  row('runtime CPU per delivered notification', `${fmt(b.cpuMsPerNotification, 2)} ms (${b.deliveredAll} delivered: assignments + orchestrator thread updates)`, '<= 3 ms');
+  const byThread = Object.entries(b.cpuMsPerNotificationByThread).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ');
+  row('runtime CPU per delivered notification', `${fmt(b.cpuMsPerNotification, 2)} ms (${b.deliveredAll} delivered; by thread: ${byThread})`, '<= 3 ms');
   row('backend calls per notification', `${fmt(b.backendCallsPerNotification, 2)} (${b.listPolls} list polls for ${b.deliveredAll})`, '<= 5.1');
   row('bench process (backend + gateway) CPU share', fmt(b.benchCpuShare, 2));
   row('idle / peak RSS (burst of 200)', `${fmt(b.idleRssMiB, 0)} / ${fmt(b.peakRssMiB, 0)} MiB`, '<= 80 / 120 MiB');

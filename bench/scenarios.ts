@@ -3,9 +3,11 @@
  * the Convex adapter against the wire server, logging at info) as a child
  * process and measures it from outside.
  */
+import { writeFileSync } from 'node:fs';
 import { createWorld, type World } from './lib/world.ts';
 import { cliRun, firstOk, startRuntime, type RunMode, type RuntimeProcess } from './lib/runtime-process.ts';
 import { idealMakespanMs, median, percentile, slope } from './lib/stats.ts';
+import { monotonicUs, printProfile, profileOf, summariseProfile } from './lib/cpu-profile.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MAX_SESSIONS = 10;
@@ -37,6 +39,8 @@ export interface BurstFigures {
   idealPerS: number;
   ofIdeal: number;
   cpuMsPerNotification: number;
+  /** The same by thread: main (JavaScript), v8 (GC and compiler workers), libuv (thread pool). */
+  cpuMsPerNotificationByThread: Record<string, number>;
   backendCallsPerNotification: number;
   listPolls: number;
   benchCpuShare: number;
@@ -52,15 +56,19 @@ export interface BurstFigures {
 export async function burst(mode: RunMode, opts: { agents: number; perAgent: number; delayMs: (slug: string) => number }): Promise<BurstFigures> {
   const world = await createWorld({ agents: opts.agents, delayMs: opts.delayMs });
   const { rt } = await started(world, mode, { HEARTBEAT_ENABLED: 'false' });
+  /** [start µs, end µs, delivered] of the burst, for BENCH_CPU_PROF. */
+  const profileWindow = [0, 0, 0];
   try {
     await sleep(3000);
     const idleRssMiB = rt.rssMiB();
     const slugs = Array.from({ length: opts.perAgent }, () => world.slugs).flat();
     const cpu0 = rt.cpuMs();
+    const threads0 = rt.cpuByThreadMs();
     const calls0 = world.backendCalls();
     const bench0 = process.cpuUsage();
     const hits0 = world.hits.length;
     const t0 = performance.now();
+    profileWindow[0] = monotonicUs();
     const delivered0 = world.delivered();
     world.assign(slugs);
     const target = world.undeliveredAssignments();
@@ -68,14 +76,21 @@ export async function burst(mode: RunMode, opts: { agents: number; perAgent: num
     const done = () => world.undeliveredAssignments() === 0 && world.undelivered() === 0;
     await until('the burst to be delivered', done, 600_000, 50, () => (peak = Math.max(peak, rt.rssMiB())));
     const deliveredAll = world.delivered() - delivered0;
+    profileWindow[1] = monotonicUs();
+    profileWindow[2] = deliveredAll;
     const tEnd = Date.now();
     const wallMs = performance.now() - t0;
     const cpu = rt.cpuMs() - cpu0;
+    const threads = rt.cpuByThreadMs();
+    const cpuMsPerNotificationByThread = Object.fromEntries(
+      Object.entries(threads).map(([k, v]) => [k, Number(((v - (threads0[k] ?? 0)) / Math.max(1, deliveredAll)).toFixed(2))]),
+    );
     const calls = world.backendCalls();
     const bench = process.cpuUsage(bench0);
     const firstHit = world.hits[hits0]?.at ?? tEnd;
     const workS = (tEnd - firstHit) / 1000;
-    const jobs = world.slugs.map((s) => Array.from({ length: opts.perAgent }, () => opts.delayMs(s)));
+    // Each assignment is a task of its own, so a session of its own (task:{id}:agent:{slug}), in creation order.
+    const jobs = slugs.map((slug, i) => ({ session: `task ${i} of ${slug}`, ms: opts.delayMs(slug) }));
     const idealPerS = target / (idealMakespanMs(jobs, MAX_SESSIONS) / 1000);
     const perS = target / workS;
     return {
@@ -86,6 +101,7 @@ export async function burst(mode: RunMode, opts: { agents: number; perAgent: num
       idealPerS,
       ofIdeal: perS / idealPerS,
       cpuMsPerNotification: cpu / deliveredAll,
+      cpuMsPerNotificationByThread,
       backendCallsPerNotification: (calls.total - calls0.total) / deliveredAll,
       listPolls: calls.listPolls - calls0.listPolls,
       benchCpuShare: (bench.user + bench.system) / 1000 / wallMs,
@@ -95,6 +111,10 @@ export async function burst(mode: RunMode, opts: { agents: number; perAgent: num
   } finally {
     await rt.stop();
     await world.close();
+    const dir = process.env.BENCH_CPU_PROF;
+    const file = dir && profileWindow[2] > 0 ? profileOf(dir, rt.pid) : undefined;
+    if (file) writeFileSync(`${file}.window.json`, JSON.stringify({ fromUs: profileWindow[0], toUs: profileWindow[1], delivered: profileWindow[2] }));
+    if (file) printProfile(`CPU profile of the burst (${file})`, summariseProfile(file, profileWindow[0], profileWindow[1]), profileWindow[2]);
   }
 }
 

@@ -4,7 +4,7 @@
  * pattern waits, so a 10k-notification run does not pile up output here).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { childEnv, NODE, REPO_ROOT } from '../../tests/support/cli.ts';
@@ -26,6 +26,29 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
 }
 
+/**
+ * User+system CPU of a live process by thread kind, in ms: `main` (JavaScript), `v8`
+ * (V8's workers: concurrent GC, background compilation), `libuv` (the thread pool: fs,
+ * dns, zlib), `other`. The V8 profile only sees `main`.
+ */
+export function cpuByThreadMs(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+    const kind = tid === String(pid) ? 'main' : /^V8Worker|^DelayedTask/.test(name) ? 'v8' : /^libuv-worker/.test(name) ? 'libuv' : `other (${name})`;
+    out[kind] = (out[kind] ?? 0) + ms;
+  }
+  return out;
+}
+
 /** Resident set size of a live process, in MiB. */
 export function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -41,11 +64,24 @@ export interface RuntimeProcess {
   count(re: RegExp): number;
   waitFor(re: RegExp, timeoutMs?: number): Promise<void>;
   cpuMs(): number;
+  cpuByThreadMs(): Record<string, number>;
   rssMiB(): number;
   stop(): Promise<number | null>;
 }
 
-export function startRuntime(env: Record<string, string>, mode: RunMode, nodeArgs: string[] = []): RuntimeProcess {
+/**
+ * `BENCH_NODE_ARGS="--flag …"`: extra Node flags for the runtime (V8 tuning experiments).
+ * `BENCH_CPU_PROF=<dir>`: every benchmarked runtime writes a V8 CPU profile
+ * (`--cpu-prof`) into `<dir>` when it exits; bench/lib/cpu-profile.ts
+ * summarises the samples of a time window (the burst) by package and module.
+ */
+export function cpuProfArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  return [...extra, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`] : [])];
+}
+
+export function startRuntime(env: Record<string, string>, mode: RunMode, nodeArgs: string[] = cpuProfArgs()): RuntimeProcess {
   const startedAt = performance.now();
   const child = spawn(NODE, [...nodeArgs, BIN, 'start'], { cwd: REPO_ROOT, env: { ...childEnv(env), ...modeEnv(mode) } });
   let tail = '';
@@ -84,6 +120,7 @@ export function startRuntime(env: Record<string, string>, mode: RunMode, nodeArg
       });
     },
     cpuMs: () => cpuMs(child.pid!),
+    cpuByThreadMs: () => cpuByThreadMs(child.pid!),
     rssMiB: () => rssMiB(child.pid!),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');

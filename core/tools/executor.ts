@@ -106,6 +106,38 @@ const OUTCOME_OF: Record<ToolFailureReason, ToolOutcome> = {
   tool_error: 'error',
 };
 
+/**
+ * Deep-frozen copies of parameter schemas: by schema object, and by content for schemas a tool
+ * narrows per call (`parametersFor` builds a new object each time, from a handful of variants).
+ * A run offers the same tools again and again; copying them per run was measurable per notification.
+ */
+const frozenBySchema = new WeakMap<object, Record<string, unknown>>();
+const frozenByContent = new Map<string, Record<string, unknown>>();
+const MAX_CONTENT_VARIANTS = 512;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function frozenCopy(schema: TSchema): Record<string, unknown> {
+  let copy = frozenBySchema.get(schema);
+  if (copy) return copy;
+  // JSON is what the copy is for (it is serialised into the request); symbol keys drop out either way.
+  const json = JSON.stringify(schema);
+  copy = frozenByContent.get(json);
+  if (!copy) {
+    copy = deepFreeze(JSON.parse(json) as Record<string, unknown>);
+    if (frozenByContent.size >= MAX_CONTENT_VARIANTS) frozenByContent.clear();
+    frozenByContent.set(json, copy);
+  }
+  frozenBySchema.set(schema, copy);
+  return copy;
+}
+
 function short(message: string): string {
   const oneLine = message.replace(/\s+/g, ' ').trim();
   return oneLine.length > MAX_ERROR_LENGTH ? `${oneLine.slice(0, MAX_ERROR_LENGTH - 1)}…` : oneLine;
@@ -299,8 +331,8 @@ export function createToolExecutor(options: ToolExecutorOptions): ToolExecutor {
         type: 'function' as const,
         name: t.definition.name,
         description: t.definition.description,
-        // A copy: callers serialise it, and must not reach into the definition.
-        parameters: structuredClone(parametersFor(t, ctx)) as unknown as Record<string, unknown>,
+        // A frozen copy, made once per schema: callers serialise it, and must not reach into the definition.
+        parameters: frozenCopy(parametersFor(t, ctx)),
       }));
     },
     capabilityLines(ctx, mode, baseUrl = '') {

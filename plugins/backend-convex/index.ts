@@ -11,6 +11,7 @@ import { meterBackend } from '../../core/backend-metrics.ts';
 import type { BackendError } from '../../core/ports/backend.ts';
 import { createConvexPort } from './port.ts';
 import { validateConvexSettings } from './validate.ts';
+import { createHttpClient } from '../../core/http-client.ts';
 
 export { createConvexPort } from './port.ts';
 export { validateConvexSettings, ConvexConfigError } from './validate.ts';
@@ -48,7 +49,10 @@ export default definePlugin({
 
     // Last finished attempt: `ok` means the deployment answered and accepted the token.
     let last: { at: number; outcome: 'ok' | BackendError['kind'] } | undefined;
+    // One keep-alive connection pool for every call of this runtime.
+    const http = createHttpClient();
     const port = createConvexPort({
+      http,
       url: settings.url,
       accountId: settings.accountId,
       serviceToken: settings.serviceToken,
@@ -84,5 +88,10 @@ export default definePlugin({
       lastCall: last ? { at: last.at, outcome: last.outcome } : null,
     }));
     api.logger.info({ url: settings.url, accountId: settings.accountId }, 'convex backend configured');
+    return {
+      stop() {
+        http.close();
+      },
+    };
   },
 });

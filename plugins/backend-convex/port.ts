@@ -13,6 +13,7 @@ import {
   type BackendPort,
 } from '../../core/ports/backend.ts';
 import { createConvexCaller } from './client.ts';
+import type { HttpClient } from '../../core/http-client.ts';
 
 export interface ConvexPortOptions {
   url: string;
@@ -24,7 +25,8 @@ export interface ConvexPortOptions {
   retries?: number;
   /** First retry delay; doubles per attempt, with jitter. Default 250 ms. */
   retryBaseMs?: number;
-  fetch?: typeof globalThis.fetch;
+  /** HTTP transport (core/http-client.ts); default: one of the port's own. */
+  http?: HttpClient;
   sleep?: (ms: number) => Promise<void>;
   /** Observes every finished attempt (health, metrics, logs). */
   onAttempt?: (event: AttemptEvent) => void;
@@ -42,7 +44,7 @@ export interface AttemptEvent {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createConvexPort(options: ConvexPortOptions): BackendPort {
-  const caller = createConvexCaller({ url: options.url, requestTimeoutMs: options.requestTimeoutMs ?? 15_000, fetch: options.fetch });
+  const caller = createConvexCaller({ url: options.url, requestTimeoutMs: options.requestTimeoutMs ?? 15_000, http: options.http });
   const retries = Math.max(0, options.retries ?? 2);
   const baseMs = options.retryBaseMs ?? 250;
   const sleep = options.sleep ?? defaultSleep;

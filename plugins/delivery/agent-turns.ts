@@ -22,7 +22,8 @@ export interface PendingSources {
 export class AgentTurnsProvider implements AgentTurns {
   readonly #sources: PendingSources;
   readonly #listeners = new Set<(agentId: Id) => void>();
-  #busyBefore = new Set<Id>();
+  /** Agents busy at the last look (announced when they drain). */
+  readonly #busyBefore = new Set<Id>();
   #onError: (err: unknown) => void;
 
   constructor(sources: PendingSources, onError: (err: unknown) => void) {
@@ -50,20 +51,38 @@ export class AgentTurnsProvider implements AgentTurns {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Called after pending work changed: agents busy before and idle now are announced. */
-  changed(): void {
+  /**
+   * Called after pending work changed: agents busy before and idle now are announced.
+   *
+   * With `agentId`, only that agent's work ended (a run left the pool, a notification reached its
+   * outcome): only it can have drained, so only it is looked at, and the scan stops at its first
+   * pending entry. Work is only ever added by a poll, which calls this without an agent (a full look).
+   */
+  changed(agentId?: Id): void {
+    if (agentId !== undefined) {
+      if (!this.#busyBefore.has(agentId)) return;
+      for (const e of this.#sources.entries()) if (e.agentId === agentId) return;
+      this.#busyBefore.delete(agentId);
+      this.#announce(agentId);
+      return;
+    }
     const busy = new Set<Id>();
     for (const e of this.#sources.entries()) busy.add(e.agentId);
-    for (const agentId of this.#busyBefore) {
-      if (busy.has(agentId)) continue;
-      for (const listener of this.#listeners) {
-        try {
-          listener(agentId);
-        } catch (err) {
-          this.#onError(err);
-        }
+    for (const agent of [...this.#busyBefore]) {
+      if (busy.has(agent)) continue;
+      this.#busyBefore.delete(agent);
+      this.#announce(agent);
+    }
+    for (const agent of busy) this.#busyBefore.add(agent);
+  }
+
+  #announce(agentId: Id): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(agentId);
+      } catch (err) {
+        this.#onError(err);
       }
     }
-    this.#busyBefore = busy;
   }
 }

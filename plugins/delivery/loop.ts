@@ -86,7 +86,7 @@ export class DeliveryLoop {
     this.#policy = new PollPolicy({ ...ADAPTIVE_DEFAULTS, intervalMs: opts.intervalMs }, c.clock.now());
     this.#pausing = new Pause({ gateway: deps.gateway, store: c.store, clock: c.clock, log: deps.logger, backoffBaseMs: opts.backoffBaseMs, backoffMaxMs: opts.backoffMaxMs });
     this.#pool = new SessionPool(opts.maxConcurrentSessions, {
-      run: (item) => this.#outcomes.deliver(item, this.#abort.signal),
+      run: (item, releaseTurn) => this.#outcomes.deliver(item, this.#abort.signal, releaseTurn),
       left: (item) => this.#left(item),
       settled: () => this.#settled(),
       mayRun: () => !this.#stopped && this.#pausing.reason === undefined,
@@ -235,9 +235,13 @@ export class DeliveryLoop {
     return Math.max(50, Math.min(this.#policy.interval(now), due));
   }
 
-  /** Poll at once when the last page was full and the pool could take more. */
+  /**
+   * Poll at once when the last page was full and the pool could take more: fewer than two rounds of
+   * turns wait, so the next page's contexts arrive before the pool runs dry (fetching a page takes
+   * a few backend round trips). The page count stays the same; only its timing moves.
+   */
   #wantsMore(): boolean {
-    return this.#morePossible && this.#pool.waiting < this.#opts.maxConcurrentSessions;
+    return this.#morePossible && this.#pool.waiting < 2 * this.#opts.maxConcurrentSessions;
   }
 
   #backendFailed(err: unknown, what: string): number {
@@ -298,11 +302,13 @@ export class DeliveryLoop {
 
   #enqueue(ctx: DeliveryContext, replay: boolean): void {
     this.#pool.enqueue({ ctx, enqueuedAt: this.#clock.now(), replay });
+    // Runs start as their contexts arrive, not after the whole page was fetched.
+    this.#pool.pump();
   }
 
   #left(item: Queued): void {
     this.#ended.set(item.ctx.notification._id, ++this.#seq);
-    this.turns.changed();
+    this.turns.changed(item.ctx.agent?._id ?? item.ctx.notification.recipientId);
   }
 
   #settled(): void {
@@ -312,11 +318,12 @@ export class DeliveryLoop {
   #markEnded(id: Id, terminal: boolean): void {
     this.#ended.set(id, ++this.#seq);
     if (terminal) {
+      const agentId = this.#listed.get(id)?.agentId ?? this.#retrying.get(id)?.agentId ?? undefined;
       // Its recorded tool effects now only wait out the ledger's retention window.
       this.#read(() => this.#store.toolCalls.ended(id), undefined);
       this.#listed.delete(id);
       this.#retrying.delete(id);
-      this.turns.changed();
+      this.turns.changed(agentId);
     }
   }
 

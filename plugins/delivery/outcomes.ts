@@ -66,7 +66,7 @@ export class Outcomes {
   }
 
   /** Runs one queued notification and records its outcome. Never throws. */
-  async deliver(item: Queued, signal: AbortSignal): Promise<AfterRun> {
+  async deliver(item: Queued, signal: AbortSignal, releaseTurn?: () => void): Promise<AfterRun> {
     const { ctx } = item;
     const id = ctx.notification._id;
     const started = this.#d.clock.now();
@@ -75,7 +75,7 @@ export class Outcomes {
     const log = this.#log.child({ notificationId: id, type: ctx.notification.type, agent: ctx.agent?.slug });
     const kept = this.#settlements.get(id);
     if (kept) log.info('writing back a reply kept from the previous attempt (no new model turn)');
-    const outcome = await runNotification({ ...this.#d.deps, logger: log }, ctx, signal, kept);
+    const outcome = await runNotification({ ...this.#d.deps, logger: log }, ctx, signal, kept, releaseTurn);
     const durationMs = this.#d.clock.now() - started;
     if (outcome.status === 'delivered') {
       this.#settlements.delete(id);

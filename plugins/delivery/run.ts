@@ -58,13 +58,23 @@ export interface Settlement {
 
 export { classifyFailure, RunFailure, type Failure };
 
-export async function runNotification(deps: RunDeps, queued: DeliveryContext, signal: AbortSignal, prior?: Settlement): Promise<RunOutcome> {
+/**
+ * `releaseTurn` is called as soon as the gateway turn is over (or at once when there is none: a
+ * kept reply is only written back), so the pool can start another session's turn during the write-back.
+ */
+export async function runNotification(deps: RunDeps, queued: DeliveryContext, signal: AbortSignal, prior?: Settlement, releaseTurn: () => void = () => {}): Promise<RunOutcome> {
   let settlement = prior;
   let ctx = queued;
   try {
     if (!settlement) {
-      ctx = await currentContext(deps, queued);
-      settlement = await runTurn(deps, ctx, signal);
+      try {
+        ctx = await currentContext(deps, queued);
+        settlement = await runTurn(deps, ctx, signal);
+      } finally {
+        releaseTurn();
+      }
+    } else {
+      releaseTurn();
     }
     await writeBack(deps, ctx, settlement);
     return { status: 'delivered', posted: settlement.content !== null, reason: settlement.reason, toolCalls: settlement.toolCalls };

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { TOOL_CALLS_SCHEMA, ToolLedgerStore } from './tool-ledger.ts';
 import { ATTEMPTS_SCHEMA, AttemptLog } from './attempt-log.ts';
+import { CachedDatabase } from './cached-db.ts';
 
 export interface RetryState {
   notificationId: string;
@@ -131,7 +132,7 @@ export class DeliveryStore {
 
   constructor(file: string, options: StoreOptions = {}) {
     mkdirSync(path.dirname(file), { recursive: true });
-    this.#db = new DatabaseSync(file);
+    this.#db = new CachedDatabase(file);
     this.#scope = options.scope ?? null;
     // Opening and migrating may wait for a CLI writer briefly; afterwards the configured wait applies.
     this.#db.exec('PRAGMA busy_timeout = 2000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');

@@ -9,6 +9,7 @@ import type { BuiltRequest } from './request.ts';
 import { authHeaders } from './request.ts';
 import { parseResponsesAnswer, type ParsedResponse, type RawAnswer } from './response.ts';
 import { excerpt } from './redact.ts';
+import { createHttpClient, HttpBodyError, isHttpTimeout, type HttpClient } from '../../core/http-client.ts';
 
 /** Bodies above this are refused: a reply that large is a malfunction, not an answer. */
 const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -28,7 +29,8 @@ export interface GatewayClientOptions {
   /** Cap of one HTTP exchange; the caller's signal may end it earlier. */
   requestTimeoutMs: number;
   maxBodyBytes?: number;
-  fetch?: typeof fetch;
+  /** HTTP transport (core/http-client.ts); default: one of the client's own (keep-alive). */
+  http?: HttpClient;
   onExchange?: (event: ExchangeEvent) => void;
 }
 
@@ -44,6 +46,8 @@ export interface GatewayClient {
   postResponses(request: BuiltRequest, signals?: ExchangeSignals): Promise<ParsedResponse>;
   /** `GET /v1/models` with the token; resolves with the model ids, throws GatewayError. */
   listModels(timeoutMs: number, signal?: AbortSignal): Promise<string[]>;
+  /** Closes pooled connections (in-flight exchanges finish). */
+  close(): void;
 }
 
 const NETWORK_CODES = new Set([
@@ -68,45 +72,29 @@ function causeCode(err: unknown): string | undefined {
   return undefined;
 }
 
-async function readBody(res: Response, maxBytes: number): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let size = 0;
-  let text = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new GatewayError('invalid_response', `gateway body larger than ${maxBytes} bytes`, { status: res.status });
-    }
-    text += decoder.decode(value, { stream: true });
-  }
-  return text + decoder.decode();
-}
-
 export function createGatewayClient(options: GatewayClientOptions): GatewayClient {
   const baseUrl = options.url.replace(/\/+$/, '');
-  const doFetch = options.fetch ?? fetch;
+  const http = options.http ?? createHttpClient();
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const secrets = [options.token];
 
   function classify(err: unknown, phase: 'connect' | 'body', signals: ExchangeSignals, timeoutMs: number): GatewayError {
     if (isGatewayError(err)) return err;
+    if (err instanceof HttpBodyError && err.tooLarge) {
+      return new GatewayError('invalid_response', `gateway body larger than ${maxBodyBytes} bytes`, { status: err.status });
+    }
     if (signals.caller?.aborted) return new GatewayError('aborted', 'gateway request cancelled by the caller', { cause: err });
     const name = (err as { name?: unknown })?.name;
-    if (name === 'TimeoutError' || name === 'AbortError' || signals.deadline?.aborted) {
+    if (name === 'TimeoutError' || name === 'AbortError' || isHttpTimeout(err) || signals.deadline?.aborted) {
       return new GatewayError('timeout', `gateway did not finish within ${timeoutMs} ms`, { cause: err });
     }
-    const code = causeCode(err);
+    const code = causeCode(err instanceof HttpBodyError ? err.cause : err);
     if (phase === 'connect') {
       return new GatewayError('unreachable', `gateway unreachable: ${code ?? excerpt(String((err as Error)?.message ?? err), secrets, 80)}`, {
         cause: err,
       });
     }
-    const reason = code && NETWORK_CODES.has(code) ? code : excerpt(String((err as Error)?.message ?? err), secrets, 80);
+    const reason = code && NETWORK_CODES.has(code) ? code : excerpt(String(((err instanceof HttpBodyError ? err.cause : err) as Error)?.message ?? err), secrets, 80);
     // Headers arrived, so the gateway took the request; the run may have happened.
     return new GatewayError('invalid_response', `connection lost while reading the gateway body: ${reason}`, { cause: err });
   }
@@ -119,19 +107,20 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     timeoutMs: number,
   ): Promise<RawAnswer> {
     const started = performance.now();
-    const perExchange = AbortSignal.timeout(timeoutMs);
-    const deadline = signals.deadline ? AbortSignal.any([signals.deadline, perExchange]) : perExchange;
-    const all: ExchangeSignals = { caller: signals.caller, deadline };
-    const signal = signals.caller ? AbortSignal.any([signals.caller, deadline]) : deadline;
-    let phase: 'connect' | 'body' = 'connect';
+    // The per-exchange cap is the transport's own timer; the caller's and the turn's signals both abort it.
+    const signal = [signals.caller, signals.deadline];
     try {
       if (signals.caller?.aborted) throw signals.caller.reason;
-      const res = await doFetch(`${baseUrl}${path}`, { ...init, signal, redirect: 'error' });
-      phase = 'body';
-      const body = await readBody(res, maxBodyBytes);
-      return { status: res.status, contentType: res.headers.get('content-type'), body };
+      const res = await http.request(`${baseUrl}${path}`, { ...init, signal, timeoutMs, maxBodyBytes });
+      if (res.status >= 300 && res.status <= 399) {
+        // Redirects are not followed: the configured URL is wrong (as unreachable as a refused connection).
+        throw new GatewayError('unreachable', `gateway unreachable: HTTP ${res.status} redirect (set OPENCLAW_GATEWAY_URL to the gateway itself)`, { status: res.status });
+      }
+      const contentType = res.headers['content-type'];
+      return { status: res.status, contentType: contentType ?? null, body: res.body };
     } catch (err) {
-      const error = classify(err, phase, all, timeoutMs);
+      // A failure after the headers arrived: the gateway took the request, the run may have happened.
+      const error = classify(err, err instanceof HttpBodyError ? 'body' : 'connect', signals, timeoutMs);
       options.onExchange?.({ endpoint, outcome: error.kind, seconds: (performance.now() - started) / 1000 });
       throw error;
     }
@@ -139,6 +128,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
 
   return {
     baseUrl,
+    close: () => http.close(),
 
     async postResponses(request, signals = {}) {
       const started = performance.now();

@@ -9,6 +9,7 @@ import { createGatewayClient, type ExchangeEvent, type GatewayClient } from './c
 import { createProber, type Prober, type ProberLogger, type ProberOptions } from './prober.ts';
 import { safeUrl } from './redact.ts';
 import { runAgentTurn } from './turn.ts';
+import type { HttpClient } from '../../core/http-client.ts';
 
 export interface OpenClawGatewayOptions {
   url: string;
@@ -20,7 +21,7 @@ export interface OpenClawGatewayOptions {
   downRetryMinMs?: number;
   clock: Clock;
   logger: ProberLogger;
-  fetch?: typeof fetch;
+  http?: HttpClient;
   onExchange?: (event: ExchangeEvent) => void;
   onTurn?: (result: AgentTurnResult | undefined, error: unknown, seconds: number) => void;
   onTransition?: ProberOptions['onTransition'];
@@ -40,7 +41,7 @@ export function createOpenClawGateway(options: OpenClawGatewayOptions): OpenClaw
     url: options.url,
     token: options.token,
     requestTimeoutMs: options.requestTimeoutMs,
-    fetch: options.fetch,
+    http: options.http,
     onExchange: options.onExchange,
   });
   const probeTimeoutMs = Math.min(options.probeTimeoutMs ?? 5000, options.probeIntervalMs);
@@ -101,6 +102,7 @@ export function createOpenClawGateway(options: OpenClawGatewayOptions): OpenClaw
       stopped = true;
       for (const c of inFlight) c.abort(new Error('gateway plugin stopping'));
       await prober.stop();
+      client.close();
     },
   };
 }

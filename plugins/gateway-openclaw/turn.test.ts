@@ -3,7 +3,8 @@
  * gateway's strict contract (a malformed request fails these tests with a 400).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
+import { createServer as httpCreateServer } from 'node:http';
 import { GatewayError, type AgentTurnRequest, type FunctionToolSpec, type GatewayToolCall } from '../../core/ports/gateway.ts';
 import { startScriptedGateway, type ScriptedGateway } from '../../tests/support/scripted-gateway.ts';
 import { createGatewayClient } from './client.ts';
@@ -209,6 +210,20 @@ describe('runAgentTurn', () => {
     gw.script('alpha', [{ destroy: true }]);
     const err = await gatewayError(runAgentTurn(settings(), request()));
     expect(err.kind).toBe('unreachable');
+  });
+
+  it('does not follow a redirect: the configured URL is wrong, so the gateway counts as unreachable', async () => {
+    const redirecting = httpCreateServer((_req, res) => res.writeHead(307, { location: gw.url }).end());
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
+      const err = await gatewayError(runAgentTurn(settings({}, url), request()));
+      expect(err).toMatchObject({ kind: 'unreachable', answered: false, status: 307 });
+      expect(gw.requests).toHaveLength(0);
+    } finally {
+      redirecting.closeAllConnections();
+      await new Promise((resolve) => redirecting.close(resolve));
+    }
   });
 
   it('surfaces an incomplete response', async () => {

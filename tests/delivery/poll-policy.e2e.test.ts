@@ -114,6 +114,38 @@ describe('polling at once only when there may be more work', () => {
   });
 });
 
+describe('prefetching the next page', () => {
+  it('lists the next full page while fewer than two rounds of turns wait, before the pool runs dry', async () => {
+    const clock = new FakeClock();
+    const state = { lists: 0 };
+    h = await startHarness({
+      clock,
+      gateway: { probeIntervalMs: 60_000, requestTimeoutMs: 60_000 },
+      wrapBackend: counting(state),
+      delivery: { listLimit: 2, maxConcurrentSessions: 1, runTimeoutMs: 60_000 },
+    });
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    // Every turn is held open: nothing finishes, so only the prefetch rule can list again.
+    h.gateway.setDefault(async () => {
+      await gate;
+      return { text: 'ack' };
+    });
+    await clock.advance(1000);
+    const tasks = Array.from({ length: 6 }, (_, i) => h!.createTask(`Queue ${i}`, (['engineer', 'qa'] as const)[i % 2]));
+    const before = state.lists;
+    await clock.advance(1000);
+    // Page 1 (2 notifications): one turn runs, one waits — less than two rounds (2 x 1 session), so page 2 follows at
+    // once; then three wait and the loop stops listing until the interval (the clock stands still).
+    await eventually(() => state.lists - before === 2, 10_000, 'the second page listed at once');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(state.lists - before).toBe(2);
+    openGate();
+    await clock.advance(1000);
+    await eventually(async () => (await Promise.all(tasks.map((t) => h!.thread(t)))).every((th) => agentMessages(th).length >= 1), 15_000, 'all delivered');
+  });
+});
+
 describe('never stuck, never spinning (issue 17 items 7-9)', () => {
   it('backs off when context fetches fail, like when the list fails', async () => {
     const clock = new FakeClock();
