@@ -162,6 +162,10 @@ export function cliRun(args: string[], env: Record<string, string>, mode: RunMod
     env: { ...childEnv(env), ...modeEnv(mode) },
     encoding: 'utf8',
     timeout: 180_000,
+    // No stdin, as from a terminal nobody types into. With a pipe on stdin and no SHLVL in the
+    // environment, node under `bash -c` burnt ~0.6 s of CPU (user and sys alike) before running any
+    // of our code: the figure was the harness's, not the command's.
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const wallMs = performance.now() - t0;
   if (r.status !== 0) throw new Error(`mc-runtime ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
