@@ -20,16 +20,7 @@ import { distIsFresh } from '../scripts/dist-freshness.mjs';
 import { createWorld } from './lib/world.ts';
 import { firstOk, startRuntime, type RunMode } from './lib/runtime-process.ts';
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string };
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
+import type { CpuProfile } from './lib/cpu-profile.ts';
 
 function group(url: string, fn: string): string {
   if (!url) return fn.startsWith('(') ? fn : '(native/builtin)';
