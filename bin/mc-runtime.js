@@ -19,14 +19,14 @@ if (major < 24 || (major === 24 && minor < 16)) {
   process.exit(1);
 }
 
-// A long-running `start` gets V8 flags that keep its memory flat: with its defaults V8 grows the
-// young generation to 128 MiB and the old one far beyond the live heap under a sustained load (a
-// 10,000-notification drain went from 213 to 276 MiB RSS with a live heap of ~25 MiB);
-// --optimize-for-size held it at 102-107 MiB for ~13 % more CPU per notification
-// (docs/performance.md). V8 reads these flags only when the process starts, and NODE_OPTIONS may
-// not carry them, so the process replaces itself (execve: same pid, same stdio) once, with them.
-// MC_RUNTIME_NODE_FLAGS overrides the list ("" for none).
-const NODE_FLAGS = (process.env.MC_RUNTIME_NODE_FLAGS ?? '--optimize-for-size').split(/\s+/).filter(Boolean);
+// A long-running `start` gets a V8 flag that keeps its memory flat: with its defaults V8 grows the
+// young generation to 128 MiB under a sustained load (a 10,000-notification drain went from 213 to
+// 276 MiB of RSS around a live heap of ~25 MiB). --max-semi-space-size=1 held it flat (slope
+// 0.4 MiB per 1000) with no measurable CPU cost per notification; --optimize-for-size kept it lower
+// still (~105 MiB) but cost ~20 % CPU and ~175 ms of start-up (docs/performance.md). V8 reads the
+// flag only when the process starts, so the process replaces itself once (execve: same pid, same
+// stdio) — about 100 ms. MC_RUNTIME_NODE_FLAGS overrides the list ("" for none).
+const NODE_FLAGS = (process.env.MC_RUNTIME_NODE_FLAGS ?? '--max-semi-space-size=1').split(/\s+/).filter(Boolean);
 if (
   process.argv[2] === 'start' &&
   NODE_FLAGS.length > 0 &&
