@@ -24,7 +24,7 @@ describe('gateway config merge', () => {
     const operator = {
       models: { providers: { local: { baseUrl: 'http://127.0.0.1:9/v1', api: 'openai-completions', models: [] } } },
       gateway: { bind: 'loopback' },
-      agents: { defaults: { model: { primary: 'local/m' } }, entries: { stray: { name: 'Stray', workspace: '/tmp/x' } } },
+      agents: { defaults: { model: { primary: 'local/m' } }, entries: { stray: { name: 'Stray', workspace: '/workspace/agents/stray' } } },
     };
     const fragment = { agents: { defaults: { skipBootstrap: true }, entries: { qa: { name: 'Quinn', workspace: '/workspace/agents/qa' } } } };
     const merged = mergeGatewayConfig(base, fragment, operator) as {
