@@ -4,20 +4,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { createTestKernel, type TestKernel } from '../../tests/support/test-kernel.ts';
+import { freePort } from '../../tests/support/free-port.ts';
 
 const FAKE = path.resolve(import.meta.dirname, '../../tests/support/fake-openclaw-gateway.ts');
 const TOKEN = 'sup-kernel-token-42';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;

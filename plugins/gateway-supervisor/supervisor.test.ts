@@ -4,25 +4,18 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { systemClock } from '../../core/clock.ts';
 import { createGatewayClient } from '../gateway-openclaw/client.ts';
 import { createSupervisor, type Supervisor, type SupervisorOptions } from './supervisor.ts';
+import { freePort } from '../../tests/support/free-port.ts';
 
 const FAKE = path.resolve(import.meta.dirname, '../../tests/support/fake-openclaw-gateway.ts');
 const TOKEN = 'supervisor-token-1';
 
 /** A free loopback port: the OS picks it (port 0), we release it and hand it to the child. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function captureLogger() {
   const lines: Record<string, any>[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -12,7 +12,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { BIN, NODE, REPO_ROOT, childEnv } from '../support/cli.ts';
 import { startScriptedGateway, type ScriptedGateway, type ScriptedRequest, type Reply } from '../support/scripted-gateway.ts';
@@ -20,6 +19,7 @@ import { startConvexWireServer, type ConvexWireServer, type WireFault, type Wire
 import { seededDb, type SeededDb } from '../support/seeded-db.ts';
 import { openLocalBackend, type LocalBackend } from '../../plugins/backend-local/index.ts';
 import { userCreateTask } from '../../plugins/backend-local/admin.ts';
+import { freePort } from '../support/free-port.ts';
 
 export type BackendKind = 'local' | 'convex';
 
@@ -80,16 +80,6 @@ export function replyFor(req: ScriptedRequest): Reply {
   return { text: `Reply for ${id}` };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface LogLine {
   msg?: string;

@@ -5,7 +5,6 @@
  * runtime exposes on /metrics. The committed dashboard is what its builder makes.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,17 +12,11 @@ import { REPO_ROOT, runCli as runCliRaw, startCli } from '../support/cli.ts';
 import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway.ts';
 import { parseExposition } from '../support/prom-format.ts';
 import { buildDashboard } from '../../ops/grafana/build-dashboard.ts';
+import { freePort } from '../support/free-port.ts';
 
 /** A loaded machine makes each CLI process slow: allow it time (never an assertion on duration). */
 const runCli = (args: string[], options: Parameters<typeof runCliRaw>[1] = {}) => runCliRaw(args, { timeoutMs: 100_000, ...options });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let gateway: ScriptedGateway;
 let run: ReturnType<typeof startCli>;

@@ -4,7 +4,6 @@
  * creates is named with one run id, so cleanup can find it by name and label.
  */
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 
 export interface Result {
   code: number;
@@ -64,16 +63,6 @@ export async function waitHealthy(container: string, timeoutMs: number): Promise
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 export async function httpStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
   try {

@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, freePort, httpStatus, inspect, sh, versionAtLeast, waitFor, waitHealthy } from './docker.ts';
+import { docker, httpStatus, inspect, sh, versionAtLeast, waitFor, waitHealthy } from './docker.ts';
+import { freePort } from '../support/free-port.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..', '..');
 const RUN = `mc-ctest-${process.pid}`;

@@ -18,7 +18,8 @@ import { withAccount } from '../../plugins/backend-local/admin.ts';
 import type { Ctx } from '../../plugins/backend-local/model.ts';
 import { BIN, REPO_ROOT } from '../support/cli.ts';
 import { installGateway, OPENCLAW_VERSION, type InstalledGateway } from './install-gateway.ts';
-import { eventually, freePort, runToEnd, spawnLogged, tail, type LoggedProcess } from './processes.ts';
+import { eventually, runToEnd, spawnLogged, tail, type LoggedProcess } from './processes.ts';
+import { freePort } from '../support/free-port.ts';
 import { MODEL_ID, startScriptedModel, type ScriptedModel } from './scripted-model.ts';
 
 /** Generous bounds for a loaded 2-core machine; they bound waiting, they are not performance claims. */

@@ -8,13 +8,13 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childEnv, NODE, REPO_ROOT } from '../support/cli.ts';
 import { seededDb, type SeededDb } from '../support/seeded-db.ts';
 import { startScriptedGateway, type ScriptedGateway, type ScriptedRequest } from '../support/scripted-gateway.ts';
 import { userCreateTask } from '../../plugins/backend-local/admin.ts';
+import { freePort } from '../support/free-port.ts';
 
 const PLUGIN_DIR = path.join(REPO_ROOT, 'examples', 'plugin-word-count');
 
@@ -30,16 +30,6 @@ function pack(dir: string, destination: string): string {
   return path.join(destination, info.filename);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Every string inside a request body (the run token and base URL are in the instructions). */
 function strings(value: unknown): string[] {
