@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { distIsFresh } from '../scripts/dist-freshness.mjs';
 import { createWorld } from './lib/world.ts';
-import { firstOk, startRuntime, type RunMode } from './lib/runtime-process.ts';
+import { firstOk, LAUNCH_FLAGS, startRuntime, type RunMode } from './lib/runtime-process.ts';
 
 import type { CpuProfile } from './lib/cpu-profile.ts';
 
@@ -80,7 +80,7 @@ try {
   for (const mode of modes) {
     const dir = path.join(out, mode);
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const rt = startRuntime(world.env({ HEALTH_PORT: String(port) }), mode, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const rt = startRuntime(world.env({ HEALTH_PORT: String(port) }), mode, [...LAUNCH_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`]);
     const livez = await firstOk(`http://127.0.0.1:${port}/livez`, rt.startedAt);
     await rt.waitFor(/"msg":"runtime started"/);
     await rt.stop();
@@ -92,7 +92,7 @@ try {
 
     const hdir = path.join(out, `${mode}-heap`);
     const port2 = 20_000 + Math.floor(Math.random() * 20_000);
-    const rt2 = startRuntime(world.env({ HEALTH_PORT: String(port2) }), mode, ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${hdir}`]);
+    const rt2 = startRuntime(world.env({ HEALTH_PORT: String(port2) }), mode, [...LAUNCH_FLAGS, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${hdir}`]);
     await rt2.waitFor(/"msg":"runtime started"/);
     await sleep(5000);
     const status = readFileSync(`/proc/${rt2.pid}/status`, 'utf8');

@@ -21,23 +21,30 @@ if (major < 24 || (major === 24 && minor < 16)) {
 
 // A long-running `start` gets a V8 flag that keeps its memory flat: with its defaults V8 grows the
 // young generation to 128 MiB under a sustained load (a 10,000-notification drain went from 213 to
-// 276 MiB of RSS around a live heap of ~25 MiB). --max-semi-space-size=1 held it flat (slope
-// 0.4 MiB per 1000) with no measurable CPU cost per notification; --optimize-for-size kept it lower
-// still (~105 MiB) but cost ~20 % CPU and ~175 ms of start-up (docs/performance.md). V8 reads the
-// flag only when the process starts, so the process replaces itself once (execve: same pid, same
-// stdio) — about 100 ms. MC_RUNTIME_NODE_FLAGS overrides the list ("" for none).
-const NODE_FLAGS = (process.env.MC_RUNTIME_NODE_FLAGS ?? '--max-semi-space-size=1').split(/\s+/).filter(Boolean);
+// 276 MiB of RSS around a live heap of ~25 MiB); --max-semi-space-size=1 holds it flat
+// (docs/performance.md). V8 reads the flag only when the process starts. `npm start` and the
+// image's CMD put it on node's command line; started any other way, the process replaces itself
+// once with it (execve: same pid, same stdio; ~100 ms). MC_RUNTIME_NODE_FLAGS overrides the list
+// ("" for none), also against a launcher's command line.
+const DEFAULT_NODE_FLAGS = ['--max-semi-space-size=1'];
+const wanted =
+  process.env.MC_RUNTIME_NODE_FLAGS === undefined ? DEFAULT_NODE_FLAGS : process.env.MC_RUNTIME_NODE_FLAGS.split(/\s+/).filter(Boolean);
+const missing = wanted.filter((flag) => !process.execArgv.includes(flag));
+const unwanted = DEFAULT_NODE_FLAGS.filter((flag) => process.execArgv.includes(flag) && !wanted.includes(flag));
 if (
   process.argv[2] === 'start' &&
-  NODE_FLAGS.length > 0 &&
+  (missing.length > 0 || unwanted.length > 0) &&
   typeof process.execve === 'function' &&
-  !NODE_FLAGS.every((flag) => process.execArgv.includes(flag))
+  process.env.MC_RUNTIME_REEXEC !== '1'
 ) {
-  process.execve(process.execPath, [process.execPath, ...NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)], process.env);
+  const execArgv = process.execArgv.filter((flag) => !unwanted.includes(flag));
+  process.execve(process.execPath, [process.execPath, ...missing, ...execArgv, ...process.argv.slice(1)], { ...process.env, MC_RUNTIME_REEXEC: '1' });
 }
+// Once only: processes the runtime starts (a restart, a gateway) decide for themselves.
+delete process.env.MC_RUNTIME_REEXEC;
 
 async function entry() {
-  const source = new URL('../core/cli/main.ts', import.meta.url);
+  const source = new URL('../entry/mc-runtime.ts', import.meta.url);
   const compiled = new URL('../dist/core/cli/main.js', import.meta.url);
   if (!existsSync(source)) return compiled;
   if (process.env.MC_RUNTIME_FROM_SOURCE === '1' || !existsSync(compiled)) return source;

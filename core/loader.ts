@@ -49,7 +49,25 @@ export interface LoadedPlugin {
   package?: string;
 }
 
+/** A built-in plugin's module, imported on demand: `() => import('./delivery/index.ts')`. */
+export type BuiltinPluginModule = () => Promise<{ default?: unknown; plugin?: unknown }>;
+
+let builtinCatalog: ReadonlyMap<string, BuiltinPluginModule> | undefined;
+
+/**
+ * Names the built-in plugins by id, with a function that imports each. The
+ * program's entry module (entry/mc-runtime.ts) registers the catalog of
+ * plugins/catalog.ts, so a bundle that inlines the built-in plugins into one
+ * file still loads each only when a config names it. Without a catalog (the
+ * kernel used on its own, as in tests) built-in ids resolve to
+ * `plugins/<id>/index.ts` files.
+ */
+export function registerBuiltinPlugins(catalog: Readonly<Record<string, BuiltinPluginModule>>): void {
+  builtinCatalog = new Map(Object.entries(catalog));
+}
+
 export function builtinPluginIds(): string[] {
+  if (builtinCatalog) return [...builtinCatalog.keys()].sort();
   if (!existsSync(PLUGINS_DIR)) return [];
   return readdirSync(PLUGINS_DIR)
     .filter((d) => existsSync(path.join(PLUGINS_DIR, d, BUILTIN_ENTRY)))
@@ -60,8 +78,8 @@ function isPathSpecifier(use: string): boolean {
   return use.startsWith('./') || use.startsWith('../') || path.isAbsolute(use);
 }
 
-async function importDefinition(url: string): Promise<unknown> {
-  const mod = (await import(url)) as { default?: unknown; plugin?: unknown };
+async function importDefinition(from: string | BuiltinPluginModule): Promise<unknown> {
+  const mod = (typeof from === 'string' ? await import(from) : await from()) as { default?: unknown; plugin?: unknown };
   return mod.default ?? mod.plugin;
 }
 
@@ -71,9 +89,13 @@ export async function loadPlugin(
   configDir: string,
   report: (message: string) => void,
 ): Promise<LoadedPlugin | undefined> {
-  let url: string;
+  let url: string | BuiltinPluginModule;
   let source: PluginSourceKind;
-  if (isPathSpecifier(use)) {
+  const builtin = builtinCatalog?.get(use);
+  if (builtin) {
+    url = builtin;
+    source = 'builtin';
+  } else if (isPathSpecifier(use)) {
     const file = path.resolve(configDir, use);
     if (!existsSync(file)) {
       report(`plugin file ${use} not found (paths are relative to the config file)`);
@@ -81,7 +103,7 @@ export async function loadPlugin(
     }
     url = pathToFileURL(file).href;
     source = 'path';
-  } else if (/^[a-z][a-z0-9-]*$/.test(use) && existsSync(path.join(PLUGINS_DIR, use, BUILTIN_ENTRY))) {
+  } else if (!builtinCatalog && /^[a-z][a-z0-9-]*$/.test(use) && existsSync(path.join(PLUGINS_DIR, use, BUILTIN_ENTRY))) {
     url = pathToFileURL(path.join(PLUGINS_DIR, use, BUILTIN_ENTRY)).href;
     source = 'builtin';
   } else {
@@ -101,7 +123,7 @@ export async function loadPlugin(
     }
   }
   let exported: unknown;
-  installSdkResolution();
+  if (source !== 'builtin') installSdkResolution();
   try {
     exported = await importDefinition(url);
   } catch (err) {
@@ -112,7 +134,7 @@ export async function loadPlugin(
     report(`module "${use}" does not export a plugin (export default definePlugin({...}))`);
     return undefined;
   }
-  const pkg = source === 'package' ? installedPackage(use, fileURLToPath(url)) : undefined;
+  const pkg = source === 'package' && typeof url === 'string' ? installedPackage(use, fileURLToPath(url)) : undefined;
   const incompatible = sdkIncompatibility(exported, pkg ?? use);
   if (incompatible) {
     report(incompatible);

@@ -7,6 +7,7 @@
  *   tokens, secret plugin options) is replaced wherever it appears in a line,
  *   including inside error messages and stacks.
  */
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -84,10 +85,10 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     serializers: { err: pino.stdSerializers.err },
   };
   if (pretty) {
-    return pino({
-      ...config,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
-    });
+    // In-process, not as a pino transport: a transport is a worker thread that loads its files by
+    // path from pino's package, which the bundle (dist/) does not keep. A terminal is development.
+    const prettyStream = createRequire(import.meta.url)('pino-pretty') as (options: Record<string, unknown>) => DestinationStream;
+    return pino(config, prettyStream({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
   }
   return pino(config, options.destination ?? pino.destination({ dest: 1, sync: false }));
 }

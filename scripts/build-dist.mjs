@@ -2,19 +2,15 @@
 /**
  * Builds dist/: what `npm start`, an installed package and the container image run.
  *
- * 1. esbuild bundles the runtime from its TypeScript sources into a few ES modules: the CLI
- *    (`dist/core/cli/main.js`), the plugin SDK (`dist/sdk/plugin-sdk.js`) and one entry per
- *    built-in plugin (`dist/plugins/<id>/index.js`), with the code they share — the kernel and
- *    the dependencies (fastify, convex, typebox, prom-client, …) — in chunks under
- *    `dist/core/chunks/`. Loading a handful of files instead of ~150 source modules and ~1,000
- *    dependency modules is what makes start-up and CLI commands fast (docs/performance.md).
- *    Plugins still load one by one through the config; a plugin named by path or npm package
- *    imports `mission-control-runtime/plugin-sdk`, which resolves to the bundled SDK entry and so
- *    shares the runtime's own definePlugin and typebox.
+ * 1. esbuild bundles the program (`entry/mc-runtime.ts`: the CLI, the built-in plugins, the plugin
+ *    SDK) with its dependencies (fastify, convex, typebox, prom-client, pino, …) into ONE ES module,
+ *    `dist/core/cli/main.js`. Loading one file instead of ~150 source modules and ~1,000 dependency
+ *    modules is what makes start-up and CLI commands fast (docs/performance.md). The built-in
+ *    plugins stay lazy inside it: each runs only when a config names it. `dist/sdk/plugin-sdk.js`
+ *    re-exports the SDK from that file, so a plugin named by path or npm package (its
+ *    `mission-control-runtime/plugin-sdk` resolves there) shares the runtime's own definePlugin and
+ *    typebox.
  * 2. tsc writes the type declarations (`dist/**\/*.d.ts`) that the `./plugin-sdk` export names.
- *
- * pino stays external: its transports (pino-pretty on a terminal) start worker threads that load
- * files by path from pino's own package.
  *
  *   node scripts/build-dist.mjs             build (replaces dist/)
  *   node scripts/build-dist.mjs --if-stale  build only when a source changed since the last build
@@ -23,7 +19,7 @@
  * fingerprint of the sources (path, size, mtime, and the lockfile); dist-freshness.mjs compares it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { BUILD_INFO, DIST, ROOT, sourceFingerprint, distIsFresh } from './dist-freshness.mjs';
@@ -59,22 +55,32 @@ const fingerprint = sourceFingerprint();
 rmSync(DIST, { recursive: true, force: true });
 const started = Date.now();
 
-const pluginEntries = readdirSync(path.join(ROOT, 'plugins'))
-  .filter((id) => existsSync(path.join(ROOT, 'plugins', id, 'index.ts')))
-  .map((id) => `plugins/${id}/index.ts`);
+// The SDK's runtime exports, from a bundle of it that is not written: the bundle's SDK entry re-exports
+// exactly these from the one program file.
+let sdkExports;
+try {
+  const probe = await esbuild.build({ absWorkingDir: ROOT, entryPoints: ['sdk/plugin-sdk.ts'], bundle: true, write: false, metafile: true, format: 'esm', platform: 'node', logLevel: 'silent', outdir: 'dist' });
+  sdkExports = Object.values(probe.metafile.outputs).find((o) => o.entryPoint === 'sdk/plugin-sdk.ts')?.exports;
+} catch (err) {
+  fail(`esbuild failed on the SDK (${err.message.split('\n')[0]})`);
+}
+if (!sdkExports?.length) fail('the plugin SDK exports nothing');
+
 try {
   await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: ['core/cli/main.ts', 'sdk/plugin-sdk.ts', ...pluginEntries],
+    // One file: the program (entry/mc-runtime.ts: the CLI, the built-in plugins, the SDK) with its
+    // dependencies. Node then loads one ES module instead of ~80 (docs/performance.md). The built-in
+    // plugins and the CLI commands are imported lazily in the sources; esbuild keeps those imports
+    // lazy inside the file, so a plugin's code runs only when a config names it.
+    entryPoints: [{ in: 'entry/mc-runtime.ts', out: 'core/cli/main' }],
     outdir: 'dist',
-    outbase: '.',
-    chunkNames: 'core/chunks/[name]-[hash]',
     bundle: true,
-    splitting: true,
+    splitting: false,
     format: 'esm',
     platform: 'node',
     target: 'node24',
-    // Whitespace and syntax are minified (the chunks are about half the size, and V8 reads every
+    // Whitespace and syntax are minified (the file is about half the size, and V8 reads every
     // byte at load); identifiers are not, so function and class names in stack traces and in logged
     // errors stay as written (bundling renames only names that clash, and no error class does).
     // keepNames is off on purpose: it wraps every function in a defineProperty call at load, which
@@ -83,7 +89,13 @@ try {
     minifyWhitespace: true,
     minifySyntax: true,
     sourcemap: 'linked',
-    external: ['pino', 'pino-pretty'],
+    // Licence comments go to dist/core/cli/main.js.LEGAL.txt. At the end of the file (esbuild's
+    // default) one non-ASCII name in them made V8 hold the whole 2.4 MB source as two-byte text:
+    // twice the memory, and a slow UTF-8 decode at every start (~23 ms).
+    legalComments: 'external',
+    charset: 'ascii',
+    // pino-pretty (a terminal's log format) stays a package: it is loaded only on a terminal.
+    external: ['pino-pretty'],
     // CommonJS dependencies inside an ES module bundle call require() for Node built-ins.
     banner: { js: "import { createRequire as __mcCreateRequire } from 'node:module'; const require = __mcCreateRequire(import.meta.url);" },
     logLevel: 'warning',
@@ -91,6 +103,11 @@ try {
 } catch (err) {
   fail(`esbuild failed (${err.message.split('\n')[0]})`);
 }
+mkdirSync(path.join(DIST, 'sdk'), { recursive: true });
+writeFileSync(
+  path.join(DIST, 'sdk', 'plugin-sdk.js'),
+  `// The plugin SDK: the runtime's own instances, from the one program file.\nexport { ${sdkExports.join(', ')} } from '../core/cli/main.js';\n`,
+);
 
 const declarations = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit', cwd: ROOT });
 if (declarations.status !== 0) fail(`tsc failed (exit ${declarations.status ?? declarations.signal})`);

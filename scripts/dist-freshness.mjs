@@ -11,7 +11,7 @@ import path from 'node:path';
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const DIST = path.join(ROOT, 'dist');
 export const BUILD_INFO = path.join(DIST, 'build-info.json');
-const SOURCE_DIRS = ['core', 'plugins', 'sdk'];
+const SOURCE_DIRS = ['core', 'entry', 'plugins', 'sdk'];
 // The lockfile: dist/ bundles the dependencies, so a changed dependency makes it stale too.
 const SOURCE_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build-dist.mjs'];
 

@@ -78,8 +78,19 @@ export interface RuntimeProcess {
 export function cpuProfArgs(): string[] {
   const dir = process.env.BENCH_CPU_PROF;
   const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  return [...extra, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`] : [])];
+  return [...LAUNCH_FLAGS, ...extra, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`] : [])];
 }
+
+/**
+ * The Node flags `npm start` puts before bin/mc-runtime.js (the image's CMD has the same): the
+ * runtime is benchmarked as it is launched. A flag of BENCH_NODE_ARGS comes later and wins.
+ */
+export const LAUNCH_FLAGS: string[] = (() => {
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const m = /^node((?: --?[\w-]+(?:=\S+)?)*) bin\/mc-runtime\.js start$/.exec(pkg.scripts.start);
+  if (!m) throw new Error(`bench: cannot read the node flags of package.json's start script: ${pkg.scripts.start}`);
+  return m[1].split(' ').filter(Boolean);
+})();
 
 export function startRuntime(env: Record<string, string>, mode: RunMode, nodeArgs: string[] = cpuProfArgs()): RuntimeProcess {
   const startedAt = performance.now();

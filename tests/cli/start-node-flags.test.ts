@@ -14,9 +14,9 @@ afterEach(async () => {
   while (runs.length) await runs.pop()!.stop();
 });
 
-async function started(extra: Record<string, string>) {
+async function started(extra: Record<string, string>, nodeArgs: string[] = []) {
   const dir = mkdtempSync(path.join(tmpdir(), 'mc-flags-'));
-  const run = startCli([], { env: { RUNTIME_DATA_DIR: dir, HEALTH_PORT: '0', HEARTBEAT_ENABLED: 'false', ...extra } });
+  const run = startCli([], { nodeArgs, env: { RUNTIME_DATA_DIR: dir, HEALTH_PORT: '0', HEARTBEAT_ENABLED: 'false', ...extra } });
   runs.push({
     stop: async () => {
       run.child.kill('SIGTERM');
@@ -26,19 +26,34 @@ async function started(extra: Record<string, string>) {
   });
   await run.waitFor(/"msg":"runtime started"/, 60_000);
   const argv = readFileSync(`/proc/${run.child.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-  return { argv, output: run.output() };
+  // The environment the process was (last) executed with: the re-exec marks itself there.
+  const reexecuted = readFileSync(`/proc/${run.child.pid}/environ`, 'utf8').split('\0').includes('MC_RUNTIME_REEXEC=1');
+  return { argv, reexecuted, output: run.output() };
 }
 
 describe.skipIf(!existsSync('/proc/self/cmdline'))('start: V8 flags', () => {
   it('runs with --max-semi-space-size=1 in the same process (the pid the caller started)', async () => {
-    const { argv } = await started({});
+    const { argv, reexecuted } = await started({});
     expect(argv).toContain('--max-semi-space-size=1');
     expect(argv.at(-1)).toBe('start');
+    expect(reexecuted).toBe(true);
+  });
+
+  it('does not execute itself again when the launcher passed the flag (npm start, the image)', async () => {
+    const { argv, reexecuted } = await started({}, ['--max-semi-space-size=1']);
+    expect(argv.filter((a) => a === '--max-semi-space-size=1')).toHaveLength(1);
+    expect(reexecuted).toBe(false);
   });
 
   it('MC_RUNTIME_NODE_FLAGS replaces the list, and "" runs without any', async () => {
     expect((await started({ MC_RUNTIME_NODE_FLAGS: '--max-semi-space-size=2' })).argv).toContain('--max-semi-space-size=2');
     const none = (await started({ MC_RUNTIME_NODE_FLAGS: '' })).argv;
     expect(none.filter((a) => a.startsWith('--max-semi-space-size'))).toEqual([]);
+  });
+
+  it('MC_RUNTIME_NODE_FLAGS also overrides the flag a launcher put on the command line', async () => {
+    const none = await started({ MC_RUNTIME_NODE_FLAGS: '' }, ['--max-semi-space-size=1']);
+    expect(none.argv.filter((a) => a.startsWith('--max-semi-space-size'))).toEqual([]);
+    expect(none.reexecuted).toBe(true);
   });
 });

@@ -38,8 +38,8 @@ export function runCli(args: string[], options: { env?: Record<string, string | 
 }
 
 /** Starts `mc-runtime start` and resolves once a log line matches. */
-export function startCli(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}) {
-  const child: ChildProcess = spawn(NODE, [BIN, 'start', ...args], { cwd: options.cwd ?? REPO_ROOT, env: childEnv(options.env) });
+export function startCli(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; nodeArgs?: string[] } = {}) {
+  const child: ChildProcess = spawn(NODE, [...(options.nodeArgs ?? []), BIN, 'start', ...args], { cwd: options.cwd ?? REPO_ROOT, env: childEnv(options.env) });
   let output = '';
   const listeners: Array<() => void> = [];
   const onData = (d: Buffer) => {

@@ -1,0 +1,17 @@
+/**
+ * The program: the CLI with the built-in plugins of this distribution, and the
+ * plugin SDK. `bin/mc-runtime.js` runs this module (its sources, or the bundle
+ * esbuild makes of it: dist/core/cli/main.js, one file). The kernel and the CLI
+ * know no plugin; this is where the two meet.
+ *
+ * The SDK's exports are re-exported so that the bundle's SDK entry
+ * (dist/sdk/plugin-sdk.js) can be a thin module naming them: plugins loaded by
+ * path or package then share the runtime's own definePlugin and typebox.
+ */
+import { registerBuiltinPlugins } from '../core/loader.ts';
+import { builtinPlugins } from '../plugins/catalog.ts';
+
+registerBuiltinPlugins(builtinPlugins);
+
+export { main } from '../core/cli/main.ts';
+export * from '../sdk/plugin-sdk.ts';
