@@ -55,6 +55,14 @@ const fingerprint = sourceFingerprint();
 rmSync(DIST, { recursive: true, force: true });
 const started = Date.now();
 
+const ON_DEMAND = ['pino-pretty', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request'];
+// Loaded from dist/ at run time, each must be the copy fastify itself would load (npm hoists them).
+for (const name of ON_DEMAND) {
+  const fromDist = require.resolve(name);
+  const fromOwner = createRequire(require.resolve(name === 'pino-pretty' ? 'pino' : 'fastify')).resolve(name);
+  if (fromDist !== fromOwner) fail(`${name} resolves to ${fromDist} from dist/ but to ${fromOwner} from its user`);
+}
+
 // The SDK's runtime exports, from a bundle of it that is not written: the bundle's SDK entry re-exports
 // exactly these from the one program file.
 let sdkExports;
@@ -94,8 +102,10 @@ try {
     // twice the memory, and a slow UTF-8 decode at every start (~23 ms).
     legalComments: 'external',
     charset: 'ascii',
-    // pino-pretty (a terminal's log format) stays a package: it is loaded only on a terminal.
-    external: ['pino-pretty'],
+    // Packages loaded only on demand stay packages (node_modules), out of the file every start reads:
+    // pino-pretty on a terminal; fastify's schema compilers (two copies of ajv, a third of the bundle)
+    // when a route first declares a schema (plugins/http); light-my-request for fastify's inject().
+    external: [...ON_DEMAND],
     // CommonJS dependencies inside an ES module bundle call require() for Node built-ins.
     banner: { js: "import { createRequire as __mcCreateRequire } from 'node:module'; const require = __mcCreateRequire(import.meta.url);" },
     logLevel: 'warning',

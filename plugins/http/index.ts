@@ -8,7 +8,8 @@
  * CLI commands import every plugin of the config to find their commands and
  * must not pay for the HTTP stack (~50 ms; docs/performance.md).
  */
-import type { FastifyInstance } from 'fastify';
+import { createRequire } from 'node:module';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import Type from 'typebox';
 import { definePlugin } from '../../core/plugin.ts';
 import { HttpServiceRef } from '../../core/services.ts';
@@ -25,6 +26,22 @@ const Options = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/**
+ * fastify's schema compilers (ajv for validation, fast-json-stringify for responses), loaded when a
+ * route first declares a schema. fastify builds both when the server is constructed; our own routes
+ * declare none, and the two with their ajv copies are a third of the bundle. Same packages, same
+ * defaults as fastify's (scripts/build-dist.mjs checks they resolve to fastify's own).
+ */
+function lazyCompilers(): NonNullable<FastifyServerOptions['schemaController']>['compilersFactory'] {
+  const require = createRequire(import.meta.url);
+  let validator: ((...args: unknown[]) => unknown) | undefined;
+  let serializer: ((...args: unknown[]) => unknown) | undefined;
+  return {
+    buildValidator: (...args: unknown[]) => (validator ??= (require('@fastify/ajv-compiler') as () => (...a: unknown[]) => unknown)())(...args),
+    buildSerializer: (...args: unknown[]) => (serializer ??= (require('@fastify/fast-json-stringify-compiler') as () => (...a: unknown[]) => unknown)())(...args),
+  } as NonNullable<FastifyServerOptions['schemaController']>['compilersFactory'];
+}
 
 function connectHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
@@ -54,6 +71,7 @@ export default definePlugin({
       requestTimeout: options.requestTimeoutMs,
       return503OnClosing: true,
       forceCloseConnections: 'idle',
+      schemaController: { compilersFactory: lazyCompilers() },
     }) as unknown as FastifyInstance;
     let address: { host: string; port: number } | undefined;
     const service: HttpService = {

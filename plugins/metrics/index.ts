@@ -31,8 +31,6 @@ export default definePlugin({
     const { app } = api.use(HttpServiceRef);
     const info = api.use(RuntimeInfoRef);
     const registry = api.metrics.registry;
-    // Default collectors register fixed names; a second call on one registry would throw.
-    if (options.defaultMetrics && !registry.getSingleMetric('process_cpu_seconds_total')) collectDefaultMetrics({ register: registry });
 
     api.metrics.gauge({
       name: 'runtime_build_info',
@@ -50,5 +48,14 @@ export default definePlugin({
       const text = await registry.metrics();
       return reply.header('cache-control', 'no-store').type(registry.contentType).send(text);
     });
+
+    return {
+      // At start, after the HTTP server listens: the default collectors (event-loop delay histogram,
+      // GC observer, ~20 metrics) cost ~15 ms that /livez need not wait for.
+      start() {
+        // Default collectors register fixed names; a second call on one registry would throw.
+        if (options.defaultMetrics && !registry.getSingleMetric('process_cpu_seconds_total')) collectDefaultMetrics({ register: registry });
+      },
+    };
   },
 });

@@ -71,6 +71,20 @@ describe('the runtime and a plugin installed from packages (no checkout)', () =>
     npm(['install', '--prefer-offline', runtimeTgz, pluginTgz], app);
     bin = path.join(app, 'node_modules', 'mission-control-runtime', 'bin', 'mc-runtime.js');
 
+    // A plugin by path whose route declares a JSON schema: fastify's schema compilers, which the
+    // bundle leaves out and loads on first use (plugins/http), must resolve in an installed package.
+    writeFileSync(
+      path.join(app, 'schema-route.mjs'),
+      [
+        "import { definePlugin, HttpServiceRef, Type } from 'mission-control-runtime/plugin-sdk';",
+        'export default definePlugin({',
+        "  id: 'schema-route', version: '1.0.0', dependsOn: ['http'], configSchema: Type.Object({}),",
+        '  register(api) {',
+        "    api.use(HttpServiceRef).app.post('/echo', { schema: { body: Type.Object({ n: Type.Integer({ minimum: 1 }) }) } }, async (req) => ({ n: req.body.n }));",
+        '  },',
+        '});',
+      ].join('\n'),
+    );
     gateway = await startScriptedGateway({ agents: ['orion', 'engineer', 'qa'] });
     gateway.setDefault({ text: 'NOTHING_TO_ADD' });
     port = await freePort();
@@ -86,6 +100,7 @@ describe('the runtime and a plugin installed from packages (no checkout)', () =>
           'agent-http',
           'tools-task',
           { use: 'mc-plugin-word-count', options: { maxMessages: 20 } },
+          './schema-route.mjs',
           'delivery-policy',
           // clientTools: false makes agents use the HTTP fallback with a run token.
           { use: 'delivery', options: { clientTools: false, intervalMs: 1000 } },
@@ -114,7 +129,7 @@ describe('the runtime and a plugin installed from packages (no checkout)', () =>
     const r = run(['check-config', '--config', config]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('OK (8 plugins:');
+    expect(r.stdout).toContain('OK (9 plugins:');
     expect(r.stdout).toContain('word-count');
   });
 
@@ -168,6 +183,11 @@ describe('the runtime and a plugin installed from packages (no checkout)', () =>
 
     const openapi = (await (await fetch(`http://127.0.0.1:${port}/agent/openapi.json`)).json()) as { paths: Record<string, { post: Record<string, unknown> }> };
     expect(openapi.paths['/agent/task-word-count'].post).toMatchObject({ operationId: 'task_word_count', summary: 'count the words of a task' });
+    const echo = (n: number) => fetch(`http://127.0.0.1:${port}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n }) });
+    expect(await (await echo(2)).json()).toEqual({ n: 2 });
+    const refused = await echo(0);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/n/);
 
     const taskId = db.write((ctx) => userCreateTask(ctx, db.seed.userId, { title: 'Count these five words', description: 'and three more', assignedAgentIds: [db.seed.agents.engineer] }));
     const call = await until(() => calls[0], 60_000, `the agent's HTTP tool call; output:\n${output}`);
