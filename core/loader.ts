@@ -58,20 +58,19 @@ let builtinCatalog: ReadonlyMap<string, BuiltinPluginModule> | undefined;
  * Names the built-in plugins by id, with a function that imports each. The
  * program's entry module (entry/mc-runtime.ts) registers the catalog of
  * plugins/catalog.ts, so a bundle that inlines the built-in plugins into one
- * file still loads each only when a config names it. Without a catalog (the
- * kernel used on its own, as in tests) built-in ids resolve to
- * `plugins/<id>/index.ts` files.
+ * file still loads each only when a config names it. An id the catalog does
+ * not name resolves to a `plugins/<id>/index.ts` file when there is one: the
+ * kernel used on its own (tests), or a plugin made by `mc-runtime new plugin`
+ * in a checkout.
  */
 export function registerBuiltinPlugins(catalog: Readonly<Record<string, BuiltinPluginModule>>): void {
   builtinCatalog = new Map(Object.entries(catalog));
 }
 
 export function builtinPluginIds(): string[] {
-  if (builtinCatalog) return [...builtinCatalog.keys()].sort();
-  if (!existsSync(PLUGINS_DIR)) return [];
-  return readdirSync(PLUGINS_DIR)
-    .filter((d) => existsSync(path.join(PLUGINS_DIR, d, BUILTIN_ENTRY)))
-    .sort();
+  const ids = new Set(builtinCatalog?.keys());
+  if (existsSync(PLUGINS_DIR)) for (const d of readdirSync(PLUGINS_DIR)) if (existsSync(path.join(PLUGINS_DIR, d, BUILTIN_ENTRY))) ids.add(d);
+  return [...ids].sort();
 }
 
 function isPathSpecifier(use: string): boolean {
@@ -103,7 +102,7 @@ export async function loadPlugin(
     }
     url = pathToFileURL(file).href;
     source = 'path';
-  } else if (!builtinCatalog && /^[a-z][a-z0-9-]*$/.test(use) && existsSync(path.join(PLUGINS_DIR, use, BUILTIN_ENTRY))) {
+  } else if (/^[a-z][a-z0-9-]*$/.test(use) && existsSync(path.join(PLUGINS_DIR, use, BUILTIN_ENTRY))) {
     url = pathToFileURL(path.join(PLUGINS_DIR, use, BUILTIN_ENTRY)).href;
     source = 'builtin';
   } else {

@@ -228,7 +228,7 @@ export function parseConfigDocument(
     if (allowed.includes(key)) document[key] = value;
     else issues.push({ source, path: pointer(key), plugin: 'config', message: `unknown key (allowed: ${allowed.join(', ')})` });
   }
-  const structural = [...Value.Errors(ConfigFileSchema, document)].filter((e) => !e.schemaPath.includes('/anyOf/'));
+  const structural = Value.Check(ConfigFileSchema, document) ? [] : [...Value.Errors(ConfigFileSchema, document)].filter((e) => !e.schemaPath.includes('/anyOf/'));
   for (const e of structural) {
     const message = e.keyword === 'anyOf' ? 'must be a plugin id (string) or a plugin entry object ({ "use": … })' : e.message;
     issues.push({ source, path: e.instancePath, plugin: 'config', message });

@@ -122,6 +122,8 @@ export function resolvePluginOptions(input: ResolveOptionsInput, issues: ConfigI
   }
   const converted = Value.Convert(schema, options) as Record<string, unknown>;
   const withDefaults = Value.Default(schema, converted) as Record<string, unknown>;
+  // Valid options (the usual case) skip collecting errors, which walks the whole schema again.
+  if (ok && Value.Check(schema, withDefaults)) return withDefaults;
   for (const e of Value.Errors(schema, withDefaults)) {
     // Union members each report; the schema-level "anyOf" line is the useful one.
     if (e.schemaPath.includes('/anyOf/')) continue;

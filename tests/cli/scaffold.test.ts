@@ -26,7 +26,7 @@ const cli = (...args: string[]) => run([path.join(copy, 'bin', 'mc-runtime.js'),
 
 beforeAll(() => {
   copy = mkdtempSync(path.join(tmpdir(), 'mc-scaffold-'));
-  for (const dir of ['bin', 'core', 'config', path.join('tests', 'support')]) cpSync(path.join(REPO_ROOT, dir), path.join(copy, dir), { recursive: true });
+  for (const dir of ['bin', 'core', 'entry', 'sdk', 'config', path.join('tests', 'support'), path.join('plugins', 'catalog.ts')]) cpSync(path.join(REPO_ROOT, dir), path.join(copy, dir), { recursive: true });
   cpSync(path.join(REPO_ROOT, 'package.json'), path.join(copy, 'package.json'));
   symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
   writeFileSync(path.join(copy, 'vitest.config.ts'), "export default { test: { include: ['plugins/**/*.test.ts'], environment: 'node' } };\n");
