@@ -83,9 +83,12 @@ describe('Dockerfile', () => {
     expect(seen.size).toBeGreaterThan(1);
   });
 
-  it('runs bin/mc-runtime.js start in exec form so SIGTERM reaches node', () => {
+  it('runs bin/mc-runtime.js start in exec form so SIGTERM reaches node, with the flags npm start passes', () => {
     const [cmd] = argsOf('CMD');
-    expect(execForm(cmd)).toEqual(['node', 'bin/mc-runtime.js', 'start']);
+    expect(execForm(cmd)).toEqual(['node', '--max-semi-space-size=1', 'bin/mc-runtime.js', 'start']);
+    // The same command line as `npm start`: the V8 flag without a second exec (bin/mc-runtime.js).
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(execForm(cmd).join(' ')).toBe(pkg.scripts.start);
     expect(existsSync(path.join(REPO_ROOT, 'bin', 'mc-runtime.js'))).toBe(true);
     expect(argsOf('STOPSIGNAL')).toEqual(['SIGTERM']);
     expect(argsOf('USER')).toEqual(['node']);
