@@ -3,7 +3,7 @@
  * container per account pays. Measured inside the image (its node, its dist/,
  * its config), so the figure is the runtime's and not Docker's container
  * set-up: a small Node script started as the container's command spawns
- * `node bin/mc-runtime.js start`, polls /livez, and reads the child's RSS from
+ * the image's CMD (`node --max-semi-space-size=1 bin/mc-runtime.js start`), polls /livez, and reads the child's RSS from
  * /proc 5 s after it answered. The image runs its defaults (the embedded
  * backend; no gateway is reachable, which /livez does not depend on).
  *
@@ -21,12 +21,16 @@ export interface ImageFigures {
   idleRssMiB: number;
 }
 
-/** Runs inside the container (node -e): spawn, poll /livez, sample RSS, print one JSON line. */
+/**
+ * Runs inside the container (node -e): spawn the image's CMD (argv in MC_BENCH_CMD, JSON), poll
+ * /livez, sample RSS, print one JSON line.
+ */
 const PROBE = `
 const { spawn } = require('node:child_process');
 const { readFileSync } = require('node:fs');
+const [cmd, ...args] = JSON.parse(process.env.MC_BENCH_CMD);
 const t0 = performance.now();
-const child = spawn('node', ['bin/mc-runtime.js', 'start'], { stdio: 'ignore', env: { ...process.env, HEALTH_PORT: '3999' } });
+const child = spawn(cmd, args, { stdio: 'ignore', env: { ...process.env, HEALTH_PORT: '3999' } });
 (async () => {
   let livezMs;
   for (;;) {
@@ -58,9 +62,13 @@ export function image(runs: number): ImageFigures {
     });
     if (built.status !== 0) throw new Error(`docker build failed: ${built.stderr.slice(-2000)}`);
   }
+  // The container's own command line (the Dockerfile's CMD), started by the probe.
+  const inspected = spawnSync('docker', ['image', 'inspect', '--format', '{{json .Config.Cmd}}', tag], { encoding: 'utf8' });
+  if (inspected.status !== 0) throw new Error(`docker image inspect ${tag} failed: ${inspected.stderr.slice(-2000)}`);
+  const cmd = inspected.stdout.trim();
   const samples: Array<{ livezMs: number; rssMiB: number }> = [];
   for (let i = 0; i < runs; i++) {
-    const r = spawnSync('docker', ['run', '--rm', '--entrypoint', 'node', tag, '-e', PROBE], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('docker', ['run', '--rm', '-e', `MC_BENCH_CMD=${cmd}`, '--entrypoint', 'node', tag, '-e', PROBE], { encoding: 'utf8', timeout: 120_000 });
     if (r.status !== 0) throw new Error(`probe in ${tag} failed (${r.status}): ${r.stderr.slice(-2000)}`);
     samples.push(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
   }
