@@ -1,0 +1,438 @@
+/**
+ * An incremental HTTP/1.1 response parser: fed the socket's Buffers as they
+ * arrive (split anywhere, down to single bytes), it reports the final head
+ * (1xx interim responses are skipped), the body's bytes as slices of the
+ * input (no copies) and the end of the message. Pure: no I/O, no timers.
+ *
+ * Framing (RFC 9112 §6.3): no body for a HEAD request, 1xx, 204 and 304; else
+ * `Transfer-Encoding` ending in `chunked` (extensions and trailers skipped);
+ * else `Content-Length`; else the body runs until the connection closes.
+ * Malformed input throws an `HttpParseError` with an `HPE_*` code.
+ *
+ * The head is read as latin1 text once it is complete; header names are
+ * lower-cased and repeated headers combined as node:http does for
+ * `IncomingMessage.headers` (`set-cookie` an array, a few single-valued
+ * headers keep their first value, `cookie` joined with `; `, others with `, `).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface ResponseHead {
+  status: number;
+  statusText: string;
+  /** HTTP/1.x minor version. */
+  minor: number;
+  headers: IncomingHttpHeaders;
+  /** The connection may carry another exchange after this response. */
+  keepAlive: boolean;
+  /** `Keep-Alive: timeout=N` of the server, in seconds. */
+  keepAliveTimeoutS: number | undefined;
+  /** Content-Length when the body is framed by one. */
+  contentLength: number | undefined;
+}
+
+export interface ResponseSink {
+  head(head: ResponseHead): void;
+  body(chunk: Buffer): void;
+  done(): void;
+}
+
+export class HttpParseError extends Error {
+  override readonly name = 'HttpParseError';
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** Heads (and trailers) larger than this are refused. */
+export const MAX_HEAD_BYTES = 64 * 1024;
+
+/** Parser states. */
+const S = {
+  HEAD: 0,
+  LENGTH: 1,
+  UNTIL_CLOSE: 2,
+  CHUNK_SIZE: 3,
+  CHUNK_SIZE_WS: 4,
+  CHUNK_EXT: 5,
+  CHUNK_SIZE_LF: 6,
+  CHUNK_DATA: 7,
+  CHUNK_DATA_CR: 8,
+  CHUNK_DATA_LF: 9,
+  TRAILERS: 10,
+  DONE: 11,
+  DEAD: 12,
+} as const;
+type State = (typeof S)[keyof typeof S];
+
+/** Headers of which node:http keeps the first value when a response repeats them. */
+const FIRST_WINS = new Set([
+  'content-type',
+  'content-length',
+  'user-agent',
+  'referer',
+  'host',
+  'authorization',
+  'proxy-authorization',
+  'if-modified-since',
+  'if-unmodified-since',
+  'from',
+  'location',
+  'max-forwards',
+  'retry-after',
+  'etag',
+  'last-modified',
+  'server',
+  'age',
+  'expires',
+]);
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/;
+
+export class ResponseParser {
+  private state: State = S.HEAD;
+  /** Head bytes of a head that is not complete yet. */
+  private pending: Buffer | undefined;
+  /** Bytes left of the Content-Length body or of the current chunk. */
+  private remaining = 0;
+  private sizeDigits = 0;
+  /** Bytes of the current chunk-size line or trailer section (bounded). */
+  private lineBytes = 0;
+  private trailerLineEmpty = true;
+  private readonly sink: ResponseSink;
+  private readonly noBody: boolean;
+  /** Some byte of a response arrived. */
+  started = false;
+  /** Bytes followed the complete response: the connection cannot be reused. */
+  extra = false;
+
+  /** `noBody`: the request was a HEAD (its answer has no body whatever the headers say). */
+  constructor(sink: ResponseSink, noBody = false) {
+    this.sink = sink;
+    this.noBody = noBody;
+  }
+
+  get complete(): boolean {
+    return this.state === S.DONE;
+  }
+
+  /** Stops reporting: the owner gave up on the exchange. */
+  stop(): void {
+    this.state = S.DEAD;
+  }
+
+  push(input: Buffer): void {
+    if (input.length === 0) return;
+    if (this.state === S.DONE) this.extra = true;
+    if (this.state >= S.DONE) return;
+    this.started = true;
+    let buf = input;
+    let pos = 0;
+    while (pos < buf.length) {
+      switch (this.state) {
+        case S.HEAD: {
+          if (this.pending) {
+            buf = Buffer.concat([this.pending, pos === 0 ? buf : buf.subarray(pos)]);
+            pos = 0;
+          }
+          const after = headEnd(buf, this.pending ? Math.max(0, this.pending.length - 3) : pos);
+          if (after < 0) {
+            if (buf.length - pos > MAX_HEAD_BYTES) throw new HttpParseError('HPE_HEADER_OVERFLOW', `response head larger than ${MAX_HEAD_BYTES} bytes`);
+            this.pending = Buffer.from(buf.subarray(pos));
+            return;
+          }
+          this.pending = undefined;
+          const text = buf.toString('latin1', pos, after);
+          pos = after;
+          this.onHead(text);
+          // A body of length 0 is complete with its head.
+          if ((this.state as State) === S.LENGTH && this.remaining === 0) this.finish(buf, pos);
+          break;
+        }
+        case S.LENGTH: {
+          const n = Math.min(this.remaining, buf.length - pos);
+          this.remaining -= n;
+          const chunk = n === buf.length ? buf : buf.subarray(pos, pos + n);
+          pos += n;
+          this.sink.body(chunk);
+          if (this.remaining === 0 && this.state === S.LENGTH) this.finish(buf, pos);
+          break;
+        }
+        case S.UNTIL_CLOSE:
+          this.sink.body(pos === 0 ? buf : buf.subarray(pos));
+          return;
+        case S.CHUNK_DATA: {
+          const n = Math.min(this.remaining, buf.length - pos);
+          this.remaining -= n;
+          const chunk = buf.subarray(pos, pos + n);
+          pos += n;
+          if (this.remaining === 0) this.state = S.CHUNK_DATA_CR;
+          this.sink.body(chunk);
+          break;
+        }
+        case S.TRAILERS: {
+          // Lines until an empty one; their content is not kept.
+          const lf = buf.indexOf(10, pos);
+          const stop = lf < 0 ? buf.length : lf;
+          for (let i = pos; i < stop; i++) if (buf[i] !== 13) this.trailerLineEmpty = false;
+          this.lineBytes += stop - pos;
+          if (this.lineBytes > MAX_HEAD_BYTES) throw new HttpParseError('HPE_HEADER_OVERFLOW', `response trailers larger than ${MAX_HEAD_BYTES} bytes`);
+          if (lf < 0) return;
+          pos = lf + 1;
+          if (this.trailerLineEmpty) this.finish(buf, pos);
+          this.trailerLineEmpty = true;
+          break;
+        }
+        default:
+          pos = this.chunkFraming(buf, pos);
+      }
+    }
+  }
+
+  /** The connection ended (EOF). Completes a body that runs until the close; anything else unfinished throws. */
+  end(): void {
+    switch (this.state) {
+      case S.UNTIL_CLOSE:
+        this.finish(Buffer.alloc(0), 0);
+        return;
+      case S.DONE:
+      case S.DEAD:
+        return;
+      case S.HEAD: {
+        // As node:http says it: the server closed without (completely) answering.
+        const err = new HttpParseError('ECONNRESET', 'socket hang up');
+        this.state = S.DEAD;
+        throw err;
+      }
+      default:
+        this.state = S.DEAD;
+        throw new HttpParseError('ECONNRESET', 'connection closed before the response body was complete');
+    }
+  }
+
+  /** One byte of a chunk's framing (size line, extension, the CRLF after its data). */
+  private chunkFraming(buf: Buffer, pos: number): number {
+    const c = buf[pos];
+    if (++this.lineBytes > MAX_HEAD_BYTES) throw new HttpParseError('HPE_CHUNK_EXTENSIONS_OVERFLOW', 'chunk size line too long');
+    switch (this.state) {
+      case S.CHUNK_SIZE: {
+        const d = hexDigit(c);
+        if (d >= 0) {
+          if (++this.sizeDigits > 13) throw new HttpParseError('HPE_INVALID_CHUNK_SIZE', 'chunk size too large');
+          this.remaining = this.remaining * 16 + d;
+          return pos + 1;
+        }
+        if (this.sizeDigits === 0) throw new HttpParseError('HPE_INVALID_CHUNK_SIZE', `invalid chunk size (byte 0x${c.toString(16)})`);
+        this.state = S.CHUNK_SIZE_WS;
+        return pos;
+      }
+      case S.CHUNK_SIZE_WS:
+        if (c === 32 || c === 9) return pos + 1;
+        if (c === 59) this.state = S.CHUNK_EXT;
+        else if (c === 13) this.state = S.CHUNK_SIZE_LF;
+        else if (c === 10) this.chunkSizeDone();
+        else throw new HttpParseError('HPE_INVALID_CHUNK_SIZE', `invalid chunk size (byte 0x${c.toString(16)})`);
+        return pos + 1;
+      case S.CHUNK_EXT: {
+        // Extensions are skipped up to the end of the line.
+        const lf = buf.indexOf(10, pos);
+        if (lf < 0) {
+          this.lineBytes += buf.length - pos;
+          return buf.length;
+        }
+        this.chunkSizeDone();
+        return lf + 1;
+      }
+      case S.CHUNK_SIZE_LF:
+        if (c !== 10) throw new HttpParseError('HPE_INVALID_CHUNK_SIZE', 'chunk size line not ended by CRLF');
+        this.chunkSizeDone();
+        return pos + 1;
+      case S.CHUNK_DATA_CR:
+        if (c === 13) this.state = S.CHUNK_DATA_LF;
+        else if (c === 10) this.nextChunk();
+        else throw new HttpParseError('HPE_STRICT', 'chunk data not followed by CRLF');
+        return pos + 1;
+      case S.CHUNK_DATA_LF:
+        if (c !== 10) throw new HttpParseError('HPE_STRICT', 'chunk data not followed by CRLF');
+        this.nextChunk();
+        return pos + 1;
+      default:
+        return buf.length;
+    }
+  }
+
+  private nextChunk(): void {
+    this.state = S.CHUNK_SIZE;
+    this.remaining = 0;
+    this.sizeDigits = 0;
+    this.lineBytes = 0;
+  }
+
+  private chunkSizeDone(): void {
+    this.lineBytes = 0;
+    if (this.remaining > 0) {
+      this.state = S.CHUNK_DATA;
+      return;
+    }
+    this.state = S.TRAILERS;
+    this.trailerLineEmpty = true;
+  }
+
+  private finish(buf: Buffer, pos: number): void {
+    this.state = S.DONE;
+    if (pos < buf.length) this.extra = true;
+    this.sink.done();
+  }
+
+  private onHead(text: string): void {
+    const lines = text.split('\n');
+    // Empty lines before the status line (left over after a previous body) are ignored.
+    let first = 0;
+    while (first < lines.length - 1 && stripCr(lines[first]).length === 0) first++;
+    const statusLine = stripCr(lines[first]);
+    const m = STATUS_LINE.exec(statusLine);
+    if (!m) throw new HttpParseError('HPE_INVALID_CONSTANT', `invalid status line ${JSON.stringify(statusLine.slice(0, 64))}`);
+    const status = Number(m[2]);
+    if (status < 100) throw new HttpParseError('HPE_INVALID_STATUS', `invalid status code ${m[2]}`);
+    if (status >= 100 && status < 200 && status !== 101) {
+      // 100 Continue, 103 Early Hints, …: interim, the final answer follows.
+      return;
+    }
+    const minor = Number(m[1]);
+    const headers: IncomingHttpHeaders = {};
+    let contentLength: number | undefined;
+    let transferEncoding: string | undefined;
+    let connection = '';
+    let keepAliveHint: string | undefined;
+    let last: string | undefined;
+    for (let i = first + 1; i < lines.length; i++) {
+      const line = stripCr(lines[i]);
+      if (line.length === 0) continue;
+      const c0 = line.charCodeAt(0);
+      if (c0 === 32 || c0 === 9) {
+        // obs-fold: a continuation of the previous header's value (RFC 9112 §5.2: replaced by a space).
+        if (last === undefined) throw new HttpParseError('HPE_INVALID_HEADER_TOKEN', 'header continuation without a header');
+        const prev = headers[last];
+        const more = trimOws(line);
+        if (typeof prev === 'string') headers[last] = `${prev} ${more}`;
+        else if (Array.isArray(prev)) prev[prev.length - 1] += ` ${more}`;
+        continue;
+      }
+      const colon = line.indexOf(':');
+      const rawName = colon > 0 ? line.slice(0, colon) : '';
+      if (!TOKEN.test(rawName)) throw new HttpParseError('HPE_INVALID_HEADER_TOKEN', `invalid header line ${JSON.stringify(line.slice(0, 64))}`);
+      const value = trimOws(line.slice(colon + 1));
+      if (value.includes('\r')) throw new HttpParseError('HPE_INVALID_HEADER_TOKEN', `invalid character in header ${rawName}`);
+      const name = rawName.toLowerCase();
+      last = name;
+      switch (name) {
+        case 'content-length': {
+          if (!/^\d+$/.test(value) || value.length > 15) throw new HttpParseError('HPE_INVALID_CONTENT_LENGTH', `invalid Content-Length ${JSON.stringify(value.slice(0, 32))}`);
+          const n = Number(value);
+          if (contentLength !== undefined && contentLength !== n) throw new HttpParseError('HPE_UNEXPECTED_CONTENT_LENGTH', 'conflicting Content-Length headers');
+          contentLength = n;
+          break;
+        }
+        case 'transfer-encoding':
+          transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
+          break;
+        case 'connection':
+          connection += `,${value.toLowerCase()}`;
+          break;
+        case 'keep-alive':
+          keepAliveHint = value;
+          break;
+      }
+      addHeader(headers, name, value);
+    }
+    let keepAlive = minor === 1 ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive');
+    let chunked = false;
+    let untilClose = false;
+    if (this.noBody || status === 204 || status === 304 || status === 101) {
+      contentLength = 0;
+      if (status === 101) keepAlive = false;
+    } else if (transferEncoding !== undefined) {
+      contentLength = undefined;
+      chunked = lastToken(transferEncoding) === 'chunked';
+      untilClose = !chunked;
+      // A response with both framings is suspect (RFC 9112 §6.3): do not reuse its connection.
+      if (chunked && headers['content-length'] !== undefined) keepAlive = false;
+    } else if (contentLength === undefined) {
+      untilClose = true;
+    }
+    if (untilClose) keepAlive = false;
+    const timeout = keepAliveHint === undefined ? undefined : /(?:^|[\s,])timeout\s*=\s*(\d+)/i.exec(keepAliveHint);
+    const head: ResponseHead = {
+      status,
+      statusText: m[3] ?? '',
+      minor,
+      headers,
+      keepAlive,
+      keepAliveTimeoutS: timeout ? Number(timeout[1]) : undefined,
+      contentLength,
+    };
+    if (chunked) this.nextChunk();
+    else if (untilClose) this.state = S.UNTIL_CLOSE;
+    else {
+      this.state = S.LENGTH;
+      this.remaining = contentLength!;
+    }
+    this.sink.head(head);
+  }
+}
+
+/** Index just after the empty line that ends a head (CRLF or bare LF line ends), or -1 when it has not arrived. */
+function headEnd(buf: Buffer, from: number): number {
+  let i = buf.indexOf(10, from);
+  while (i >= 0) {
+    const next = buf[i + 1];
+    if (next === 10) return i + 2;
+    if (next === 13 && buf[i + 2] === 10) return i + 3;
+    i = buf.indexOf(10, i + 1);
+  }
+  return -1;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20;
+  if (l >= 97 && l <= 102) return l - 87;
+  return -1;
+}
+
+function stripCr(line: string): string {
+  return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
+}
+
+function trimOws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+function hasToken(list: string, token: string): boolean {
+  for (const t of list.split(',')) if (t.trim() === token) return true;
+  return false;
+}
+
+function lastToken(list: string): string {
+  const parts = list.split(',');
+  return parts[parts.length - 1].trim().toLowerCase();
+}
+
+function addHeader(headers: IncomingHttpHeaders, name: string, value: string): void {
+  const prev = headers[name];
+  if (name === 'set-cookie') {
+    if (prev === undefined) headers[name] = [value];
+    else (prev as string[]).push(value);
+  } else if (prev === undefined) {
+    headers[name] = value;
+  } else if (!FIRST_WINS.has(name)) {
+    headers[name] = `${prev}${name === 'cookie' ? '; ' : ', '}${value}`;
+  }
+}
