@@ -91,7 +91,9 @@ export class Exchange implements SocketOwner, SocketWaiter, ResponseSink {
     }
     this.conn = conn;
     this.parser = new ResponseParser(this, this.req.method === 'HEAD');
-    conn.socket.write(this.req.bytes);
+    // A destroyed socket would swallow the write and never emit another event.
+    if (conn.socket.destroyed) this.onClose();
+    else conn.socket.write(this.req.bytes);
   }
 
   // --- socket events (SocketOwner) ---
