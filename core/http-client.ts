@@ -75,7 +75,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         viaProxy ??= createNodeHttpClient({ maxSockets: options.maxSockets, proxyEnv: env });
         return viaProxy.request(url, init);
       }
-      const method = init.method ?? 'GET';
+      const method = init.method === undefined ? 'GET' : init.method.toUpperCase();
       req = {
         target,
         method,
