@@ -51,7 +51,7 @@ async function stop(server: http.Server | https.Server): Promise<void> {
 
 describe('https', () => {
   it('verifies the server against the given CA, sends SNI for a name (not for an address), and reuses the TLS connection', async () => {
-    const sni: Array<string | false> = [];
+    const sni: Array<string | false | null> = [];
     let connections = 0;
     const server = https.createServer({ cert, key }, (req, res) => {
       sni.push((req.socket as TLSSocket).servername);
