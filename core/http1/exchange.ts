@@ -42,6 +42,8 @@ export class Exchange implements SocketOwner, SocketWaiter, ResponseSink {
   private responseHead: ResponseHead | undefined;
   private chunks: Buffer[] = [];
   private size = 0;
+  /** chunks[0 … copied) are copies (see onData). */
+  private copied = 0;
   private settled = false;
   private queued = false;
   private timer: NodeJS.Timeout | undefined;
@@ -99,11 +101,15 @@ export class Exchange implements SocketOwner, SocketWaiter, ResponseSink {
   // --- socket events (SocketOwner) ---
 
   onData(chunk: Buffer): void {
+    const shared = this.conn!.sharedReads;
     try {
       this.parser!.push(chunk);
     } catch (err) {
       this.fail(err as Error);
     }
+    // Body bytes still wanted after this call must not stay views of the shared read buffer.
+    if (shared) for (let i = this.copied; i < this.chunks.length; i++) this.chunks[i] = Buffer.from(this.chunks[i]);
+    this.copied = this.chunks.length;
   }
 
   onEnd(): void {
@@ -154,13 +160,16 @@ export class Exchange implements SocketOwner, SocketWaiter, ResponseSink {
 
   private finishBody(head: ResponseHead): void {
     const chunks = this.chunks;
-    const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.size);
+    let raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.size);
     this.chunks = [];
+    this.copied = 0;
     const coding = encoded(head);
     if (!coding || raw.length === 0) {
       this.resolve({ status: head.status, statusText: head.statusText, headers: head.headers, body: raw.toString('utf8') });
       return;
     }
+    // Decoding is asynchronous: keep a copy, not a view of a read buffer.
+    if (chunks.length === 1) raw = Buffer.from(raw);
     zlibModule ??= process.getBuiltinModule('node:zlib') as typeof zlib;
     const options = { maxOutputLength: this.req.maxBodyBytes };
     const decoded = (err: Error | null, out: Buffer) => {
