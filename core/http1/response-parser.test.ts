@@ -3,6 +3,7 @@
  * header rules, malformed input, and the same answer whatever way the bytes
  * are split (every split point, and byte by byte).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HttpParseError, MAX_HEAD_BYTES, ResponseParser, type ResponseHead } from './response-parser.ts';
 
@@ -208,5 +209,44 @@ describe('ResponseParser', () => {
     parser.push(Buffer.from('cd'));
     parser.end();
     expect(out.done).toBe(false);
+  });
+
+  it('property: any body, framed by length or by chunks of any sizes, split into any pieces, parses back to the same bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 30 }),
+        fc.boolean(),
+        (bodyBytes, chunkSizes, pieceSizes, chunked) => {
+          const body = Buffer.from(bodyBytes);
+          let wire: Buffer;
+          if (chunked) {
+            const parts: Buffer[] = [Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n')];
+            for (let at = 0, i = 0; at < body.length; i++) {
+              const n = Math.min(chunkSizes[i % chunkSizes.length], body.length - at);
+              parts.push(Buffer.from(`${n.toString(16)}${i % 2 ? ';e=1' : ''}\r\n`), body.subarray(at, at + n), Buffer.from('\r\n'));
+              at += n;
+            }
+            parts.push(Buffer.from('0\r\nT: 1\r\n\r\n'));
+            wire = Buffer.concat(parts);
+          } else {
+            wire = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+          }
+          const got: Buffer[] = [];
+          let done = false;
+          const parser = new ResponseParser({ head: () => undefined, body: (c) => got.push(Buffer.from(c)), done: () => (done = true) });
+          for (let at = 0, i = 0; at < wire.length; i++) {
+            const n = pieceSizes[i % pieceSizes.length];
+            parser.push(wire.subarray(at, at + n));
+            at += n;
+          }
+          expect(done).toBe(true);
+          expect(parser.extra).toBe(false);
+          expect(Buffer.concat(got).equals(body)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
