@@ -44,8 +44,9 @@ type State = (typeof S)[keyof typeof S];
 
 export class ResponseParser {
   private state: State = S.HEAD;
-  /** Head bytes of a head that is not complete yet. */
+  /** Bytes of a head that is not complete yet: pending[0 … pendingLength), grown by doubling. */
   private pending: Buffer | undefined;
+  private pendingLength = 0;
   /** Bytes left of the Content-Length body or of the current chunk. */
   private remaining = 0;
   private sizeDigits = 0;
@@ -84,17 +85,25 @@ export class ResponseParser {
     while (pos < buf.length) {
       switch (this.state) {
         case S.HEAD: {
+          let after: number;
           if (this.pending) {
-            buf = Buffer.concat([this.pending, pos === 0 ? buf : buf.subarray(pos)]);
+            // Only the new bytes (and the 3 before them) can complete the empty line.
+            const from = Math.max(0, this.pendingLength - 3);
+            this.keep(buf, pos);
+            buf = this.pending.subarray(0, this.pendingLength);
             pos = 0;
+            after = headEnd(buf, from);
+          } else {
+            after = headEnd(buf, pos);
+            // A copy: the input may be a view of a read buffer that is reused.
+            if (after < 0) this.keep(buf, pos);
           }
-          const after = headEnd(buf, this.pending ? Math.max(0, this.pending.length - 3) : pos);
           if (after < 0) {
-            if (buf.length - pos > MAX_HEAD_BYTES) throw new HttpParseError('HPE_HEADER_OVERFLOW', `response head larger than ${MAX_HEAD_BYTES} bytes`);
-            this.pending = Buffer.from(buf.subarray(pos));
+            if (this.pendingLength > MAX_HEAD_BYTES) throw new HttpParseError('HPE_HEADER_OVERFLOW', `response head larger than ${MAX_HEAD_BYTES} bytes`);
             return;
           }
           this.pending = undefined;
+          this.pendingLength = 0;
           const text = buf.toString('latin1', pos, after);
           pos = after;
           const head = parseHead(text, this.noBody);
@@ -230,6 +239,18 @@ export class ResponseParser {
     }
     this.state = S.TRAILERS;
     this.trailerLineEmpty = true;
+  }
+
+  /** Appends input[from …] to the pending head bytes (amortised linear however the head is split). */
+  private keep(input: Buffer, from: number): void {
+    const length = this.pendingLength + input.length - from;
+    if (!this.pending || length > this.pending.length) {
+      const grown = Buffer.allocUnsafe(Math.max(length, 2 * (this.pending?.length ?? 256)));
+      this.pending?.copy(grown, 0, 0, this.pendingLength);
+      this.pending = grown;
+    }
+    input.copy(this.pending, this.pendingLength, from);
+    this.pendingLength = length;
   }
 
   private onHead(head: ResponseHead): void {
