@@ -260,4 +260,37 @@ describe('the raw HTTP/1.1 client', () => {
     await server!.closedConnection(0);
     expect(server!.connections).toBe(1);
   });
+
+  it('does not send a GET again when the server had begun to answer before the kept-alive socket failed', async () => {
+    const url = await serve((socket, req) => {
+      if (req.path === '/warm') socket.write(answer(200, 'warm'));
+      else {
+        socket.write('HTTP/1.1 200 OK\r\nContent-');
+        setImmediate(() => socket.destroy());
+      }
+    });
+    await client!.request(`${url}/warm`);
+    const err = await rejection(client!.request(`${url}/half`));
+    expect(err).toMatchObject({ code: 'ECONNRESET', message: 'socket hang up' });
+    expect(err).not.toBeInstanceOf(HttpBodyError);
+    expect(seen.map((r) => r.path)).toEqual(['/warm', '/half']);
+  });
+
+  it('applies the deadline to a request waiting for a socket (maxSockets)', async () => {
+    const url = await serve((socket, req) => {
+      if (req.path !== '/hang') socket.write(answer(200, 'late'));
+    });
+    client!.close();
+    client = createHttpClient({ maxSockets: 1 });
+    const hanging = client.request(`${url}/hang`, { timeoutMs: 200 });
+    const waiting = await rejection(client.request(`${url}/queued`, { timeoutMs: 30 }));
+    expect(waiting.name).toBe('TimeoutError');
+    expect((await rejection(hanging)).name).toBe('TimeoutError');
+    // The socket of the hung exchange was dropped; the next request gets a new one.
+    expect((await client.request(`${url}/after`)).body).toBe('late');
+    expect(seen.map((r) => [r.path, r.connection])).toEqual([
+      ['/hang', 0],
+      ['/after', 1],
+    ]);
+  });
 });
