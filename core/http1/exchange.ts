@@ -21,7 +21,7 @@ export interface PreparedRequest {
   target: Target;
   method: string;
   bytes: string | Buffer;
-  signals: AbortSignal[];
+  signals: readonly AbortSignal[];
   timeoutMs: number | undefined;
   /** performance.now() deadline of the whole exchange, retries included. */
   deadlineAt: number | undefined;

@@ -64,10 +64,12 @@ export function abortError(signal: AbortSignal): Error {
   return err;
 }
 
+const NO_SIGNALS: readonly AbortSignal[] = Object.freeze([]);
+
 /** The signals of `init`, without the undefined ones. */
-export function signalsOf(init: HttpRequestInit): AbortSignal[] {
+export function signalsOf(init: HttpRequestInit): readonly AbortSignal[] {
   const s = init.signal;
-  if (s === undefined) return [];
+  if (s === undefined) return NO_SIGNALS;
   if (!Array.isArray(s)) return [s as AbortSignal];
   return (s as readonly (AbortSignal | undefined)[]).filter((x): x is AbortSignal => x !== undefined);
 }
