@@ -1,252 +1,103 @@
 /**
- * A small HTTP/1.1 client on node:http(s) with a keep-alive connection pool,
- * for the runtime's hot paths (backend calls, gateway turns). It does what
- * those callers need and no more: one request, the whole body as text, an
- * abort signal that covers the body too, a body size cap.
+ * A small HTTP/1.1 client on raw `net`/`tls` sockets with a keep-alive
+ * connection pool, for the runtime's hot paths (backend calls, gateway
+ * turns). It does what those callers need and no more: one request, the
+ * whole body as text, an abort signal that covers the body too, a body size
+ * cap.
  *
- * Why not `fetch`: a delivered notification makes about six HTTP exchanges,
- * and undici's fetch (WHATWG streams, Request/Response/Headers objects, the
- * wasm parser) was the largest single CPU cost per notification in the
- * bench's profile (docs/performance.md). node:http keeps the same
- * connection reuse at a fraction of the allocation.
+ * Why not `fetch` or node:http: a delivered notification makes about six
+ * HTTP exchanges. undici's fetch (WHATWG streams, Request/Response/Headers
+ * objects, the wasm parser) was the largest CPU cost per notification, and
+ * node:http after it still spent ~0.35 ms per exchange in its agent, outgoing
+ * message and stream machinery (docs/performance.md). Here an exchange is one
+ * socket write, an incremental parser over the Buffers the socket reads
+ * (core/http1/response-parser.ts) and one utf8 decode of the body.
  *
  * Behaviour callers rely on:
  * - errors before the response headers arrived are rethrown as they are
- *   (`ECONNREFUSED`, an `AbortError` whose `cause` is the signal's reason …);
- *   errors after the headers (connection lost, aborted, too large) are an
- *   `HttpBodyError` with the status, because the server took the request;
+ *   (`ECONNREFUSED`, an `AbortError` whose `cause` is the signal's reason,
+ *   `socket hang up` with code `ECONNRESET` when the server closes without
+ *   answering, an `HttpParseError` for a malformed head …); errors after the
+ *   headers (connection lost, aborted, too large, malformed body framing) are
+ *   an `HttpBodyError` with the status, because the server took the request;
+ * - `timeoutMs` is a deadline over the whole exchange (connect, body,
+ *   decoding): a `TimeoutError` (`isHttpTimeout`);
  * - no redirects are followed (a 3xx is an answer like any other);
  * - gzip/deflate/br bodies are decoded (we never ask for them);
- * - keep-alive sockets are closed before the server's `Keep-Alive: timeout`
- *   hint (Node's agent honours it), so an idle socket is not reused just as
- *   the server drops it;
- * - `NODE_USE_ENV_PROXY=1` routes through `HTTP(S)_PROXY` as it does for fetch.
+ * - a GET/HEAD whose reused keep-alive socket fails with ECONNRESET/EPIPE
+ *   before any byte of an answer is sent once more on a new connection;
+ * - keep-alive sockets are not reused past the server's `Keep-Alive: timeout`
+ *   hint (less 1 s), and an idle socket the server closes leaves the pool;
+ * - https verifies the server against the default CAs (`NODE_EXTRA_CA_CERTS`
+ *   included) with SNI;
+ * - `NODE_USE_ENV_PROXY=1` with a proxy variable for the URL's protocol
+ *   routes through the node:http(s) agents (core/http1/node-http.ts), which
+ *   honour `HTTP(S)_PROXY` and `NO_PROXY` as they do for fetch.
  */
-import type http from 'node:http';
-import type https from 'node:https';
-import type { Readable } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type tls from 'node:tls';
+import { ConnectionPool } from './http1/connection-pool.ts';
+import { Exchange, type PreparedRequest } from './http1/exchange.ts';
+import { createNodeHttpClient } from './http1/node-http.ts';
+import { requestBytes } from './http1/request-head.ts';
+import { targetCache, type Target } from './http1/target.ts';
+import { DEFAULT_MAX_BODY, signalsOf, type HttpAnswer, type HttpClient, type HttpRequestInit } from './http1/types.ts';
 
-// Not `import http from 'node:http'`: an ES module import of node:http builds its namespace from
-// every export, and reading the lazy WebSocket/EventSource exports loads all of undici (~4 MiB of
-// resident memory and ~60 ms of start-up for a client that never uses it). getBuiltinModule hands
-// over the CommonJS exports object as require() does.
-const httpModule = process.getBuiltinModule('node:http') as typeof http;
-const httpsModule = process.getBuiltinModule('node:https') as typeof https;
+export { HttpBodyError, isHttpTimeout } from './http1/types.ts';
+export type { HttpAnswer, HttpClient, HttpRequestInit } from './http1/types.ts';
+export { HttpParseError } from './http1/response-parser.ts';
 
-export interface HttpRequestInit {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  /** Aborts the exchange; several signals: the first that aborts (cheaper than `AbortSignal.any`). */
-  signal?: AbortSignal | readonly (AbortSignal | undefined)[];
-  /** Deadline of the whole exchange (body included): the request fails with a `TimeoutError`. */
-  timeoutMs?: number;
-  /** Bodies larger than this fail with `HttpBodyError` (`tooLarge`). */
-  maxBodyBytes?: number;
+export interface HttpClientOptions {
+  /** Sockets per origin (in use and idle); more requests wait for one. Default: no limit. */
+  maxSockets?: number;
+  /** Extra TLS options for https (e.g. `ca` of a private CA). */
+  tls?: tls.ConnectionOptions;
 }
 
-export interface HttpAnswer {
-  status: number;
-  statusText: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
+/** Does a proxy variable apply to this protocol under `NODE_USE_ENV_PROXY=1`? */
+function proxied(secure: boolean, env: NodeJS.ProcessEnv): boolean {
+  if (env.NODE_USE_ENV_PROXY !== '1') return false;
+  return Boolean(secure ? env.HTTPS_PROXY || env.https_proxy : env.HTTP_PROXY || env.http_proxy);
 }
 
-/** The request reached the server (headers came back), then the body failed. */
-export class HttpBodyError extends Error {
-  override readonly name = 'HttpBodyError';
-  readonly status: number;
-  readonly tooLarge: boolean;
-  readonly code: string | undefined;
-
-  constructor(message: string, status: number, options: { tooLarge?: boolean; cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.status = status;
-    this.tooLarge = options.tooLarge ?? false;
-    this.code = (options.cause as { code?: unknown } | undefined)?.code as string | undefined;
-  }
-}
-
-export interface HttpClient {
-  request(url: string | URL, init?: HttpRequestInit): Promise<HttpAnswer>;
-  /** Closes pooled sockets (in-flight requests finish). */
-  close(): void;
-}
-
-const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
-
-function decoder(res: http.IncomingMessage): Readable {
-  switch (String(res.headers['content-encoding'] ?? '').trim().toLowerCase()) {
-    case 'gzip':
-    case 'x-gzip':
-      return res.pipe(createGunzip());
-    case 'deflate':
-      return res.pipe(createInflate());
-    case 'br':
-      return res.pipe(createBrotliDecompress());
-    default:
-      return res;
-  }
-}
-
-/** Where a URL points, as node:http options (parsed once per URL string: callers use a few fixed URLs). */
-interface Target {
-  secure: boolean;
-  protocol: string;
-  hostname: string;
-  port: string;
-  path: string;
-  auth: string | undefined;
-}
-
-const MAX_TARGETS = 64;
-
-function targetOf(url: URL): Target {
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`unsupported protocol ${url.protocol}`);
-  return {
-    secure: url.protocol === 'https:',
-    protocol: url.protocol,
-    // IPv6 literals come bracketed in a URL, bare in node:http options.
-    hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-    port: url.port,
-    path: `${url.pathname}${url.search}`,
-    auth: url.username || url.password ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined,
-  };
-}
-
-export function createHttpClient(options: { maxSockets?: number } = {}): HttpClient {
-  const proxyEnv = process.env.NODE_USE_ENV_PROXY === '1' ? process.env : undefined;
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? Infinity, scheduling: 'lifo' as const, ...(proxyEnv ? { proxyEnv } : {}) };
-  const agents = { http: new httpModule.Agent(agentOptions), https: new httpsModule.Agent(agentOptions) };
-  const targets = new Map<string, Target>();
-
-  function resolve(url: string | URL): Target {
-    if (typeof url !== 'string') return targetOf(url);
-    let target = targets.get(url);
-    if (!target) {
-      target = targetOf(new URL(url));
-      if (targets.size >= MAX_TARGETS) targets.clear();
-      targets.set(url, target);
-    }
-    return target;
-  }
+export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
+  const pool = new ConnectionPool({ maxSockets: options.maxSockets, tls: options.tls });
+  const resolve = targetCache();
+  const env = process.env;
+  const proxy = { http: proxied(false, env), https: proxied(true, env) };
+  let viaProxy: HttpClient | undefined;
 
   function request(url: string | URL, init: HttpRequestInit = {}): Promise<HttpAnswer> {
     let target: Target;
+    let req: PreparedRequest;
     try {
       target = resolve(url);
+      if (target.secure ? proxy.https : proxy.http) {
+        viaProxy ??= createNodeHttpClient({ maxSockets: options.maxSockets, proxyEnv: env });
+        return viaProxy.request(url, init);
+      }
+      const method = init.method === undefined ? 'GET' : init.method.toUpperCase();
+      req = {
+        target,
+        method,
+        bytes: requestBytes(target, method, init.headers, init.body),
+        signals: signalsOf(init),
+        timeoutMs: init.timeoutMs,
+        deadlineAt: init.timeoutMs === undefined ? undefined : performance.now() + init.timeoutMs,
+        maxBodyBytes: init.maxBodyBytes ?? DEFAULT_MAX_BODY,
+      };
     } catch (err) {
       return Promise.reject(err);
     }
-    const headers: Record<string, string | number> = { ...init.headers };
-    if (init.body !== undefined) headers['content-length'] = Buffer.byteLength(init.body);
-    const deadlineAt = init.timeoutMs === undefined ? undefined : performance.now() + init.timeoutMs;
-    return exchange(target, init, headers, deadlineAt, false);
-  }
-
-  function exchange(target: Target, init: HttpRequestInit, headers: Record<string, string | number>, deadlineAt: number | undefined, retry: boolean): Promise<HttpAnswer> {
-    const maxBytes = init.maxBodyBytes ?? DEFAULT_MAX_BODY;
     return new Promise<HttpAnswer>((resolveAnswer, rejectAnswer) => {
-      let timer: NodeJS.Timeout | undefined;
-      /** Set when our deadline fired: whatever error the destroy causes, this is the reason. */
-      let expired: Error | undefined;
-      const signals = (Array.isArray(init.signal) ? init.signal : [init.signal]).filter((x): x is AbortSignal => x !== undefined);
-      const abortedBy = () => signals.find((x) => x.aborted);
-      // One plain listener per signal (removed when the exchange settles) instead of node:http's `signal` option.
-      const onAbort = () => req.destroy(abortError(abortedBy()!));
-      const unlisten = () => {
-        for (const x of signals) x.removeEventListener('abort', onAbort);
-      };
-      const resolve = (answer: HttpAnswer | Promise<HttpAnswer>) => {
-        clearTimeout(timer);
-        unlisten();
-        resolveAnswer(answer);
-      };
-      const reject = (err: unknown) => {
-        clearTimeout(timer);
-        unlisten();
-        rejectAnswer(err);
-      };
-      const already = abortedBy();
-      if (already) return reject(abortError(already));
-      const { secure, ...where } = target;
-      const req = (secure ? httpsModule : httpModule).request({ ...where, method: init.method ?? 'GET', headers, agent: secure ? agents.https : agents.http });
-      for (const x of signals) x.addEventListener('abort', onAbort, { once: true });
-      if (deadlineAt !== undefined) {
-        timer = setTimeout(() => {
-          expired = timeoutError(init.timeoutMs!);
-          req.destroy(expired);
-        }, Math.max(0, deadlineAt - performance.now()));
-      }
-      const beforeHeaders = (err: Error) => {
-        // A kept-alive socket that failed before any answer: most likely the server had just closed it
-        // idle, but it may have taken the request, so only a request that is safe to repeat is sent once
-        // more on a new connection (as fetch does). Backend calls decide about retries themselves.
-        const code = (err as { code?: unknown }).code;
-        const idempotent = init.method === undefined || init.method === 'GET' || init.method === 'HEAD';
-        if (idempotent && !retry && !expired && !abortedBy() && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) {
-          resolve(exchange(target, init, headers, deadlineAt, true));
-          return;
-        }
-        reject(expired ?? err);
-      };
-      req.on('error', beforeHeaders);
-      req.once('response', (res) => {
-        const status = res.statusCode ?? 0;
-        const fail = (err: unknown) => {
-          req.destroy();
-          const cause = expired ?? err;
-          reject(cause instanceof HttpBodyError ? cause : new HttpBodyError(`reading the response body failed: ${(cause as Error)?.message ?? cause}`, status, { cause }));
-        };
-        // From here on an abort or a lost connection is a body failure.
-        req.removeListener('error', beforeHeaders);
-        req.on('error', (err) => fail(err));
-        const body = decoder(res);
-        const chunks: Buffer[] = [];
-        let size = 0;
-        body.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBytes) fail(new HttpBodyError(`response body larger than ${maxBytes} bytes`, status, { tooLarge: true }));
-          else chunks.push(chunk);
-        });
-        body.once('error', (err) => fail(err));
-        if (body !== res) res.once('error', (err) => fail(err));
-        res.once('close', () => {
-          if (!res.complete) fail(new Error('connection closed before the response body was complete'));
-        });
-        body.once('end', () => {
-          if (size > maxBytes) return;
-          resolve({ status, statusText: res.statusMessage ?? '', headers: res.headers, body: chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8') });
-        });
-      });
-      req.end(init.body);
+      new Exchange(pool, req, { resolve: resolveAnswer, reject: rejectAnswer }).start();
     });
   }
 
   return {
     request,
     close() {
-      agents.http.destroy();
-      agents.https.destroy();
+      pool.close();
+      viaProxy?.close();
     },
   };
-}
-
-/** Is `err` (or the body failure it caused) the exchange's own deadline? */
-export function isHttpTimeout(err: unknown): boolean {
-  const e = err instanceof HttpBodyError ? err.cause : err;
-  return (e as { name?: unknown } | null)?.name === 'TimeoutError';
-}
-
-function timeoutError(ms: number): Error {
-  const err = new Error(`no complete answer within ${ms} ms`);
-  err.name = 'TimeoutError';
-  return err;
-}
-
-function abortError(signal: AbortSignal): Error {
-  const err = new Error('The operation was aborted', { cause: signal.reason });
-  err.name = 'AbortError';
-  return err;
 }

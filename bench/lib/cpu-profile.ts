@@ -14,7 +14,7 @@
  * Timestamps of a profile are CLOCK_MONOTONIC microseconds, the clock of
  * `process.hrtime`, so the bench passes its own hrtime window.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 export interface ProfileNode {
@@ -42,7 +42,7 @@ export interface ProfileSummary {
 /** What a self-time key is for; the first pattern that matches wins. */
 const CATEGORIES: Array<[string, RegExp]> = [
   ['garbage collection', /^\(garbage collector\)$/],
-  ['HTTP (node:http, net, streams, core/http-client)', /^node (_http|net|internal\/stream|internal\/streams|stream|internal\/http|internal\/url|url|internal\/abort|internal\/event_target|internal\/webidl|events|internal\/events|buffer|internal\/buffer|internal\/deps)|^core\/http-client|^plugins\/(gateway-openclaw|backend-convex)\/client$/],
+  ['HTTP (node:http, net, streams, core/http-client)', /^node (_http|net|internal\/stream|internal\/streams|stream|internal\/http|internal\/url|url|internal\/abort|internal\/event_target|internal\/webidl|events|internal\/events|buffer|internal\/buffer|internal\/deps)|^core\/(http-client|http1\/)|^plugins\/(gateway-openclaw|backend-convex)\/client$/],
   ['convex client (value encoding, envelope)', /^dep convex|^plugins\/backend-convex/],
   ['JSON parse/stringify', /^builtin JSON/],
   ['SQLite delivery store', /^plugins\/delivery\/(store|attempt-log|tool-ledger|cached-db)$/],
@@ -61,8 +61,12 @@ export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n)
 
 /** The profile file a process wrote into `dir` (Node names it after the pid). */
 export function profileOf(dir: string, pid: number): string | undefined {
-  const f = readdirSync(dir).find((name) => name.endsWith('.cpuprofile') && name.includes(`.${pid}.`));
-  return f ? path.join(dir, f) : undefined;
+  // `mc-runtime start` re-executes itself with its V8 flags under the same pid: the short-lived
+  // first process writes a small profile too, so take the largest.
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.cpuprofile') && name.includes(`.${pid}.`))
+    .map((name) => path.join(dir, name));
+  return files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
 }
 
 function ours(url: string): string | undefined {
