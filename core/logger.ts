@@ -2,40 +2,19 @@
  * Logging: pino, JSON in production, pretty in a terminal during development.
  *
  * Secrets are removed twice, configured once here:
- * - by path (pino `redact`) for the places secrets are known to live;
+ * - by field (core/log-redact.ts) for the places secrets are known to live;
  * - by value: every registered secret string (service token, gateway token, run
  *   tokens, secret plugin options) is replaced wherever it appears in a line,
  *   including inside error messages and stacks.
  */
 import { createRequire } from 'node:module';
+import { CENSOR, redactSecrets } from './log-redact.ts';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const REDACT_PATHS = [
-  'serviceToken',
-  '*.serviceToken',
-  'token',
-  '*.token',
-  'gatewayToken',
-  '*.gatewayToken',
-  'runToken',
-  '*.runToken',
-  'authorization',
-  '*.authorization',
-  'headers.authorization',
-  '*.headers.authorization',
-  'req.headers.authorization',
-  'req.headers["x-openclaw-session-key"]',
-  'req.headers["x-mc-run-token"]',
-  'config.SERVICE_TOKEN',
-  'config.OPENCLAW_GATEWAY_TOKEN',
-  'env.SERVICE_TOKEN',
-  'env.OPENCLAW_GATEWAY_TOKEN',
-];
 
-const CENSOR = '[Redacted]';
 
 /** Secret values to scrub from every log line. Shared by a kernel and its loggers. */
 export class SecretSet {
@@ -79,7 +58,9 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const config: LoggerOptions = {
     level: options.level ?? 'info',
     base: options.base ?? { pid: process.pid },
-    redact: { paths: REDACT_PATHS, censor: CENSOR },
+    // Known secret fields in each line's fields (core/log-redact.ts). A child logger's bindings are
+    // ids (plugin, notification); any registered secret value in them is scrubbed below.
+    formatters: { log: redactSecrets },
     timestamp: pino.stdTimeFunctions.isoTime,
     hooks: { streamWrite: (line: string) => secrets.scrub(line) },
     serializers: { err: pino.stdSerializers.err },

@@ -14,7 +14,10 @@
  * The supervisor releases the leash (kills the watcher) as soon as the gateway
  * exits on its own, so a reused process-group id is never signalled.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+// child_process is taken when first used (process.getBuiltinModule), not imported: the bundle loads
+// every statically imported built-in at start, and it is ~7 ms that most runtimes never use.
+import type childProcess from 'node:child_process';
 import type { Socket } from 'node:net';
 
 // $1: the gateway's process group, $2: grace in seconds. dash, bash and busybox sh all accept this.
@@ -39,7 +42,7 @@ export function leashProcessGroup(processGroup: number, graceMs: number, onError
   const grace = Math.max(1, Math.ceil(graceMs / 1000));
   let watcher: ChildProcess | undefined;
   try {
-    watcher = spawn('/bin/sh', ['-c', SCRIPT, 'mc-gateway-leash', String(processGroup), String(grace)], {
+    watcher = (process.getBuiltinModule('node:child_process') as typeof childProcess).spawn('/bin/sh', ['-c', SCRIPT, 'mc-gateway-leash', String(processGroup), String(grace)], {
       stdio: ['pipe', 'ignore', 'ignore'],
       detached: true,
       env: { PATH: '/usr/bin:/bin' },

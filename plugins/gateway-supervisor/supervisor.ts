@@ -7,8 +7,11 @@
  * The child leads its own process group and is leashed to this process
  * (leash.ts): it dies with the runtime even after a SIGKILL or a forced exit.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
+// child_process is taken when first used (process.getBuiltinModule), not imported: the bundle loads
+// every statically imported built-in at start, and it is ~7 ms that most runtimes never use.
+import type childProcess from 'node:child_process';
+import type readline from 'node:readline';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.ts';
 import { leashProcessGroup, type Leash } from './leash.ts';
@@ -80,7 +83,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
 
   function forward(stream: NodeJS.ReadableStream | null, level: 'info' | 'warn', log: Logger): void {
     if (!stream) return;
-    const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    const lines = (process.getBuiltinModule('node:readline') as typeof readline).createInterface({ input: stream, crlfDelay: Infinity });
     lines.on('line', (line) => {
       if (!line.trim()) return;
       log[level]({ stream: level === 'info' ? 'stdout' : 'stderr' }, line.length > maxLine ? `${line.slice(0, maxLine)}…` : line);
@@ -101,7 +104,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     const startedAt = clock.now();
     let child: ChildProcess;
     try {
-      child = spawn(options.command, options.args, {
+      child = (process.getBuiltinModule('node:child_process') as typeof childProcess).spawn(options.command, options.args, {
         env: options.env,
         cwd: options.cwd,
         stdio: ['ignore', 'pipe', 'pipe'],
