@@ -48,6 +48,8 @@ async function entry() {
   const compiled = new URL('../dist/core/cli/main.js', import.meta.url);
   if (!existsSync(source)) return compiled;
   if (process.env.MC_RUNTIME_FROM_SOURCE === '1' || !existsSync(compiled)) return source;
+  // Cached too: this check runs before every start and command of a checkout.
+  module.enableCompileCache?.();
   const { distIsFresh } = await import('../scripts/dist-freshness.mjs');
   return distIsFresh() ? compiled : source;
 }
@@ -55,7 +57,7 @@ async function entry() {
 const url = await entry();
 // The bundle's compiled code is cached on disk (NODE_COMPILE_CACHE, else the OS temp dir), so a
 // start or a CLI command after the first skips most of V8's compile work. NODE_DISABLE_COMPILE_CACHE=1
-// turns it off. The TypeScript sources (tests, development) run without it.
+// turns it off. The TypeScript sources run without it when forced (MC_RUNTIME_FROM_SOURCE=1: tests).
 if (url.pathname.endsWith('.js')) module.enableCompileCache?.();
 const { main } = await import(url.href);
 // Exit explicitly: open sockets or timers of a plugin that failed to stop must not keep the

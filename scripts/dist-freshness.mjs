@@ -48,7 +48,7 @@ export function sourceFingerprint() {
   let text = '';
   for (const file of files.sort()) {
     const s = statSync(file);
-    text += `${path.relative(ROOT, file)}\0${s.size}\0${s.mtimeMs}\n`;
+    text += `${file.slice(ROOT.length + 1)}\0${s.size}\0${s.mtimeMs}\n`;
   }
   return hash53(text);
 }
