@@ -103,7 +103,7 @@ export async function renderReference(): Promise<string> {
   const lines = [BEGIN, '', '## Reference', '', 'Every option of the runtime section and of each built-in plugin, in the order of', '`config/default.json`. A variable overrides the option it names (`schema default < config file < variable`).', ''];
   lines.push('### Environment variables', '', '| Variable | Plugin | Option | Parsed as |', '|---|---|---|---|');
   for (const s of all) for (const [name, b] of Object.entries(s.env)) lines.push(`| \`${name}\` | ${s.id} | \`${b.path}\` | ${b.type}${b.allowEmpty ? ' (empty allowed)' : ''} |`);
-  lines.push('', '`RUNTIME_VERSION` (kernel: the version reported, default package.json), `MC_RUNTIME_CONFIG` (CLI: the config file) and `MC_RUNTIME_NODE_FLAGS` (the V8 flags `start` runs with, default `--max-semi-space-size=1`; `""` for none: docs/performance.md) are read outside any plugin.', '');
+  lines.push('', '`RUNTIME_VERSION` (kernel: the version reported, default package.json), `MC_RUNTIME_CONFIG` (CLI: the config file) and `MC_RUNTIME_NODE_FLAGS` (the V8 flags `start` runs with, default `--max-semi-space-size=1`, which `npm start` and the image pass on node\'s command line; `""` for none, also against that command line: docs/performance.md) are read outside any plugin.', '');
   for (const s of all) {
     const props = Object.keys((s.schema.properties ?? {}) as object);
     lines.push(`### ${s.title}`, '');
