@@ -16,7 +16,9 @@ const CLOCK_TICKS_PER_S = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: '
 export type RunMode = 'sources' | 'compiled';
 
 export function modeEnv(mode: RunMode): Record<string, string> {
-  return mode === 'sources' ? { MC_RUNTIME_FROM_SOURCE: '1' } : { MC_RUNTIME_FROM_SOURCE: '0' };
+  // The bench's own compile cache (bench/run.ts), as the image has its own.
+  const cache: Record<string, string> = process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {};
+  return mode === 'sources' ? { MC_RUNTIME_FROM_SOURCE: '1', ...cache } : { MC_RUNTIME_FROM_SOURCE: '0', ...cache };
 }
 
 /** User+system CPU of a live process, in ms. */
