@@ -42,19 +42,24 @@ function censored(value: Plain, secret: (key: string, inner: unknown) => unknown
 
 const headerSecret = (key: string, inner: unknown) => (SECRET_HEADERS.has(key.toLowerCase()) ? CENSOR : inner);
 
-function nestedSecret(parent: string): (key: string, inner: unknown) => unknown {
-  const variables = parent === 'config' || parent === 'env';
-  return (key, inner) => {
-    if (SECRET_KEYS.has(key) || (variables && SECRET_VARIABLES.has(key))) return CENSOR;
-    if (parent === 'headers') return headerSecret(key, inner);
-    if (key === 'headers' && isPlain(inner)) return censored(inner, headerSecret);
-    return inner;
-  };
+/** One level down: secret keys, credential headers in `headers`, secret variables in `config`/`env`. */
+function nestedSecret(key: string, inner: unknown): unknown {
+  if (SECRET_KEYS.has(key)) return CENSOR;
+  if (key === 'headers' && isPlain(inner)) return censored(inner, headerSecret);
+  return inner;
+}
+const variablesSecret = (key: string, inner: unknown) => (SECRET_VARIABLES.has(key) ? CENSOR : nestedSecret(key, inner));
+const headersSecret = (key: string, inner: unknown) => (SECRET_KEYS.has(key) ? CENSOR : headerSecret(key, inner));
+
+/** The rule for the keys inside a top-level object, by that object's key (made once, not per line). */
+function nestedRule(parent: string): (key: string, inner: unknown) => unknown {
+  if (parent === 'config' || parent === 'env') return variablesSecret;
+  return parent === 'headers' ? headersSecret : nestedSecret;
 }
 
 function topSecret(key: string, inner: unknown): unknown {
   if (SECRET_KEYS.has(key)) return CENSOR;
-  return isPlain(inner) ? censored(inner, nestedSecret(key)) : inner;
+  return isPlain(inner) ? censored(inner, nestedRule(key)) : inner;
 }
 
 /** The object to log: `obj` itself, or a copy with every known secret censored. */
