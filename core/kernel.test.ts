@@ -62,6 +62,27 @@ describe('kernel ordering', () => {
     ]);
   });
 
+  it('lets the event loop turn between two starts, so a server started first answers while the rest start', async () => {
+    const events: string[] = [];
+    const ioTurn = (id: string): AnyPluginDefinition =>
+      definePlugin({
+        id,
+        version: '1.0.0',
+        configSchema: empty,
+        register: () => ({
+          start: () => {
+            events.push(`start:${id}`);
+            // What a listening server's pending request needs: a turn of the event loop, not a microtask.
+            setImmediate(() => events.push(`io after ${id}`));
+          },
+        }),
+      });
+    const { kernel } = await createTestKernel({ plugins: [{ plugin: ioTurn('a') }, { plugin: ioTurn('b') }] });
+    await kernel.start();
+    expect(events).toEqual(['start:a', 'io after a', 'start:b', 'io after b']);
+    await kernel.stop('test');
+  });
+
   it('resolves a dependency on a service to the plugin that provides it', async () => {
     const events: string[] = [];
     const Thing = createServiceRef<{ hello(): string }>('thing');

@@ -3,6 +3,7 @@
  * dependency order, starts them, and stops them in reverse. It knows nothing
  * about notifications, tools or HTTP: those are plugins.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { ResolvedConfig, ResolvedPlugin } from './config/index.ts';
@@ -186,6 +187,9 @@ export class Kernel {
       } catch (err) {
         this.#fail(record, 'failed', (err as Error)?.message ?? String(err), 'start', err);
       }
+      // One turn of the event loop between plugins: once a server listens, its requests (a
+      // liveness probe, a readiness probe that says "starting") are answered while the rest start.
+      await nextTurn();
     }
     this.#state = 'running';
     const startedIds = this.#records.filter((r) => r.state === 'started').map((r) => r.plugin.id);

@@ -23,6 +23,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { BUILD_INFO, DIST, ROOT, sourceFingerprint, distIsFresh } from './dist-freshness.mjs';
+import { startupPlugins } from './bundle-lazy.mjs';
 
 const ifStale = process.argv.includes('--if-stale');
 if (ifStale && distIsFresh()) process.exit(0);
@@ -106,6 +107,8 @@ try {
     // pino-pretty on a terminal; fastify's schema compilers (two copies of ajv, a third of the bundle)
     // when a route first declares a schema (plugins/http); light-my-request for fastify's inject().
     external: [...ON_DEMAND],
+    // Dependency code the runtime does not use at start stays out of start-up (scripts/bundle-lazy.mjs).
+    plugins: startupPlugins(ROOT),
     // CommonJS dependencies inside an ES module bundle call require() for Node built-ins.
     banner: { js: "import { createRequire as __mcCreateRequire } from 'node:module'; const require = __mcCreateRequire(import.meta.url);" },
     logLevel: 'warning',

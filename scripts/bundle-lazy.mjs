@@ -1,0 +1,104 @@
+/**
+ * esbuild plugins that keep code the runtime does not use at start out of its start-up
+ * (docs/performance.md, "Where start-up goes"). Each is named, with why, in ENTRIES below;
+ * tests/packaging/startup-modules.test.ts starts the built program and checks that none of the
+ * modules named here was loaded by the time `/livez` answers.
+ *
+ * - `narrow`: an import resolved to the one file that defines what the runtime imports, instead
+ *   of a package index that also evaluates code nothing here calls.
+ * - `lazy`: a CommonJS `require` of a module that a dependency keeps in a variable and uses only
+ *   on a path the runtime does not take (fastify's HTTP/2 and HTTPS servers, prom-client's
+ *   Pushgateway). The bundle gets a stand-in that loads the real module on first use: any
+ *   property read, call or `new` goes to the real module, so behaviour is unchanged; only the
+ *   moment of loading moves.
+ *
+ * Plain JavaScript, as scripts/build-dist.mjs.
+ */
+import path from 'node:path';
+
+/** `narrow`: specifier → file inside the package (the package's `exports` would refuse it). */
+const NARROW = {
+  // The package's Node index also exports the WebSocket client, a pre-bundled copy of `ws` whose
+  // evaluation loads node:tls, node:crypto and node:net at start. The runtime uses ConvexHttpClient only.
+  'convex/browser': 'convex/dist/esm/browser/http_client.js',
+};
+
+/** `lazy`: [importer path ending, specifier] → what the stand-in stands for. */
+const LAZY = [
+  // fastify/lib/server.js keeps these in variables for `https: …` / `http2: …` options and for
+  // resolving a `localhost` listen address; node:http2 alone is ~9 ms of start-up.
+  { importer: 'fastify/lib/server.js', specifier: 'node:https', kind: 'object' },
+  { importer: 'fastify/lib/server.js', specifier: 'node:http2', kind: 'object' },
+  { importer: 'fastify/lib/server.js', specifier: 'node:dns', kind: 'object' },
+  // prom-client's index exports the Pushgateway class, whose module loads node:http, node:https
+  // and node:zlib (~10 ms); the runtime is scraped, it never pushes.
+  { importer: 'prom-client/index.js', specifier: './lib/pushgateway', kind: 'class' },
+];
+
+/** The modules the plugins keep out of start-up, for the packaging test. */
+export const DEFERRED_BUILTINS = ['http2', 'https', 'zlib', 'tls'];
+
+const NS = 'mc-lazy';
+const BUILTIN_NS = 'mc-builtin';
+
+/** A CommonJS stand-in that loads `request` on first use (`class`: also callable with `new`). */
+function standIn(request, kind) {
+  const target = kind === 'class' ? 'function LazyModule() {}' : 'Object.create(null)';
+  return `let real;
+const load = () => (real ??= require(${JSON.stringify(request)}));
+module.exports = new Proxy(${target}, {
+  get: (_, key) => load()[key],
+  set: (_, key, value) => Reflect.set(load(), key, value),
+  has: (_, key) => key in load(),
+  ${kind === 'class' ? 'construct: (_, args) => Reflect.construct(load(), args),\n  apply: (_, self, args) => Reflect.apply(load(), self, args),' : ''}
+});
+`;
+}
+
+export function startupPlugins(root) {
+  return [
+    {
+      // `import … from 'node:x'` in an ES module makes Node build the built-in's ES module facade,
+      // which reads every export once, running the lazy getters Node keeps on them (node:crypto's
+      // webcrypto, node:fs's promises, node:http's WebSocket, which loads fetch and node:http2, …):
+      // ~15 ms at start. Every such import in the bundle becomes a require() instead: no facade, and
+      // a built-in that only lazy plugin code imports loads when that code first runs.
+      name: 'mc-builtins-by-require',
+      setup(build) {
+        build.onResolve({ filter: /^node:/ }, (args) =>
+          args.kind === 'import-statement' && args.namespace === 'file'
+            ? { path: args.path, namespace: BUILTIN_NS }
+            : undefined,
+        );
+        build.onLoad({ filter: /.*/, namespace: BUILTIN_NS }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+      },
+    },
+    {
+      name: 'mc-narrow-imports',
+      setup(build) {
+        const filter = new RegExp(`^(${Object.keys(NARROW).map((s) => s.replace(/[/.]/g, '\\$&')).join('|')})$`);
+        build.onResolve({ filter }, (args) => ({ path: path.join(root, 'node_modules', NARROW[args.path]) }));
+      },
+    },
+    {
+      name: 'mc-lazy-requires',
+      setup(build) {
+        const specifiers = [...new Set(LAZY.map((l) => l.specifier))];
+        const filter = new RegExp(`^(${specifiers.map((s) => s.replace(/[/.]/g, '\\$&')).join('|')})$`);
+        build.onResolve({ filter }, async (args) => {
+          if (args.kind !== 'require-call' || args.namespace === NS) return undefined;
+          const entry = LAZY.find((l) => l.specifier === args.path && args.importer.split(path.sep).join('/').endsWith(`node_modules/${l.importer}`));
+          if (!entry) return undefined;
+          // A bundled module is required by its resolved path; a built-in stays a run-time require.
+          const request = args.path.startsWith('node:') ? args.path : (await build.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir })).path;
+          return { path: `${entry.importer}:${args.path}`, namespace: NS, pluginData: { request, kind: entry.kind } };
+        });
+        build.onLoad({ filter: /.*/, namespace: NS }, (args) => ({
+          contents: standIn(args.pluginData.request, args.pluginData.kind),
+          loader: 'js',
+          resolveDir: root,
+        }));
+      },
+    },
+  ];
+}
