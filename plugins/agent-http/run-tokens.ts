@@ -11,7 +11,7 @@
  * `mcrt_[Redacted]<id>`, and an id without the secret authenticates nothing.
  * The per-token id is what makes a token unguessable for other agents.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../../core/lazy-crypto.ts';
 import type { RunTokenClaims, RunTokenService, RunTokenVerification } from '../../core/ports/run-tokens.ts';
 import { memoryLedger, type ToolCallLedger } from '../../core/ports/tool-ledger.ts';
 
@@ -41,7 +41,7 @@ export interface RunTokenServiceWithStats extends RunTokenService {
   size(): number;
 }
 
-const random = () => randomBytes(18).toString('base64url');
+const random = () => nodeCrypto().randomBytes(18).toString('base64url');
 
 export function createRunTokenService(options: RunTokenServiceOptions): RunTokenServiceWithStats {
   const secret = options.secret ?? random();
@@ -60,7 +60,7 @@ export function createRunTokenService(options: RunTokenServiceOptions): RunToken
   const lookup = (token: string): { ok: true; id: string } | { ok: false; reason: 'malformed' | 'invalid' } => {
     if (token.length !== TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) return { ok: false, reason: 'malformed' };
     const given = Buffer.from(token.slice(PREFIX.length, PREFIX.length + PART_LENGTH));
-    if (!timingSafeEqual(given, secretBytes)) return { ok: false, reason: 'invalid' };
+    if (!nodeCrypto().timingSafeEqual(given, secretBytes)) return { ok: false, reason: 'invalid' };
     return { ok: true, id: token.slice(PREFIX.length + PART_LENGTH) };
   };
 

@@ -13,7 +13,7 @@
  * sync off) or the file cannot be written, the token falls back to the `env`
  * handoff. Writes are synchronous: a few bytes, once per run.
  */
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../../core/lazy-crypto.ts';
 import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -94,7 +94,7 @@ export function withTokenFiles(inner: RunTokenServiceWithStats, options: TokenFi
       if (!isDirectory(dir)) return undefined;
     }
     chmodSync(dir, 0o700);
-    const relative = `${TOKEN_DIR}/run-${randomBytes(9).toString('base64url')}.header`;
+    const relative = `${TOKEN_DIR}/run-${nodeCrypto().randomBytes(9).toString('base64url')}.header`;
     const absolute = path.join(workspace, relative);
     // O_EXCL|O_NOFOLLOW: never write through a link or over a file someone planted.
     const fd = openSync(absolute, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);

@@ -6,7 +6,7 @@
  * are deliberately ignored: they change on every heartbeat and would make every
  * sync "changed".
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../../core/lazy-crypto.ts';
 import type { AgentWithSession, Id, RuntimeAgentProfile } from '../../core/ports/domain.ts';
 
 export interface RosterDiff {
@@ -31,7 +31,7 @@ export function fingerprint(agent: AgentWithSession, profile?: RuntimeAgentProfi
 /** Digest of the workspace files' sources (documents can be long; the roster keeps only this). */
 export function profilePrint(profile: RuntimeAgentProfile): string {
   const text = stableStringify([profile.effectiveSoulContent, profile.effectiveIdentityContent, profile.effectiveUserMd, profile.resolvedSkills, profile.role]);
-  return createHash('sha256').update(text).digest('base64url');
+  return nodeCrypto().createHash('sha256').update(text).digest('base64url');
 }
 
 export function stableStringify(value: unknown): string {

@@ -13,7 +13,7 @@
  * A new call runs only while the file takes writes (see `#lookup`): an effect the
  * ledger could not record would run again on the next attempt.
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../../core/lazy-crypto.ts';
 import type { DatabaseSync } from 'node:sqlite';
 import type { ToolCallKey, ToolCallLedger } from '../../core/ports/tool-ledger.ts';
 import type { ToolResult } from '../../core/tools/registry.ts';
@@ -49,7 +49,7 @@ export const TOOL_CALLS_SCHEMA = `
   CREATE INDEX IF NOT EXISTS tool_calls_at ON tool_calls (at);
   CREATE TABLE IF NOT EXISTS store_probe (k INTEGER PRIMARY KEY, at INTEGER NOT NULL);`;
 
-const hash = (args: string) => createHash('sha256').update(args).digest('base64url');
+const hash = (args: string) => nodeCrypto().createHash('sha256').update(args).digest('base64url');
 
 export class ToolLedgerStore {
   readonly #db: DatabaseSync;

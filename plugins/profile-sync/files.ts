@@ -4,7 +4,7 @@
  * never read a half-written file, and happens only when the bytes differ so
  * unchanged syncs do not touch mtimes (which would trigger gateway reloads).
  */
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../../core/lazy-crypto.ts';
 import { mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -24,7 +24,7 @@ export async function writeIfChanged(file: string, content: string): Promise<boo
   if (current && current.equals(next)) return false;
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}.tmp`);
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {
