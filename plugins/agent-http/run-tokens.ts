@@ -44,10 +44,15 @@ export interface RunTokenServiceWithStats extends RunTokenService {
 const random = () => nodeCrypto().randomBytes(18).toString('base64url');
 
 export function createRunTokenService(options: RunTokenServiceOptions): RunTokenServiceWithStats {
-  const secret = options.secret ?? random();
-  if (secret.length !== PART_LENGTH || !/^[A-Za-z0-9_-]+$/.test(secret)) throw new Error('run token secret must be 24 base64url characters');
-  const secretBytes = Buffer.from(secret);
-  options.onSecret?.(secret);
+  const accept = (secret: string): { text: string; bytes: Buffer } => {
+    if (secret.length !== PART_LENGTH || !/^[A-Za-z0-9_-]+$/.test(secret)) throw new Error('run token secret must be 24 base64url characters');
+    options.onSecret?.(secret);
+    return { text: secret, bytes: Buffer.from(secret) };
+  };
+  // A given secret is checked at once; a random one is made with the first token (node:crypto stays
+  // out of start-up, see core/lazy-crypto.ts).
+  let processSecret = options.secret === undefined ? undefined : accept(options.secret);
+  const secretNow = () => (processSecret ??= accept(random()));
   /** token id → claims; revoked and expired entries stay a while, to answer precisely. */
   const live = new Map<string, { claims: RunTokenClaims; revoked: boolean; ledger: ToolCallLedger }>();
 
@@ -60,7 +65,7 @@ export function createRunTokenService(options: RunTokenServiceOptions): RunToken
   const lookup = (token: string): { ok: true; id: string } | { ok: false; reason: 'malformed' | 'invalid' } => {
     if (token.length !== TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) return { ok: false, reason: 'malformed' };
     const given = Buffer.from(token.slice(PREFIX.length, PREFIX.length + PART_LENGTH));
-    if (!nodeCrypto().timingSafeEqual(given, secretBytes)) return { ok: false, reason: 'invalid' };
+    if (!nodeCrypto().timingSafeEqual(given, secretNow().bytes)) return { ok: false, reason: 'invalid' };
     return { ok: true, id: token.slice(PREFIX.length + PART_LENGTH) };
   };
 
@@ -78,7 +83,7 @@ export function createRunTokenService(options: RunTokenServiceOptions): RunToken
       if (claims.taskId !== undefined) stored.taskId = claims.taskId;
       if (claims.notificationId !== undefined) stored.notificationId = claims.notificationId;
       live.set(id, { claims: stored, revoked: false, ledger: issueOptions?.ledger ?? memoryLedger() });
-      return `${PREFIX}${secret}${id}`;
+      return `${PREFIX}${secretNow().text}${id}`;
     },
     verify(token): RunTokenVerification {
       if (!token) return { ok: false, reason: 'missing' };

@@ -4,7 +4,7 @@
  * comparison in constant time. The checks run in the documented order so each
  * failure is the same one the hosted backend reports.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../../core/lazy-crypto.ts';
 import type { Db } from './db.ts';
 import { unauthorized } from './errors.ts';
 
@@ -12,12 +12,12 @@ const PREFIX = 'mc_service_';
 const MAX_TOKEN_LENGTH = 512;
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  return nodeCrypto().createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
 /** A fresh token for `accountId` and the hash to store. The plaintext is shown once. */
 export function generateServiceToken(accountId: string): { token: string; hash: string } {
-  const secret = randomBytes(32).toString('hex');
+  const secret = nodeCrypto().randomBytes(32).toString('hex');
   return { token: `${PREFIX}${accountId}_${secret}`, hash: hashSecret(secret) };
 }
 
@@ -51,6 +51,6 @@ export function requireServiceAuth(db: Db, token: string): { accountId: string }
   const expected = Buffer.from(account.service_token_hash, 'utf8');
   const actual = Buffer.from(hashSecret(parsed.secret), 'utf8');
   // Both are 64 hex characters, so the length check leaks nothing about the secret.
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) throw unauthorized('Invalid service token');
+  if (expected.length !== actual.length || !nodeCrypto().timingSafeEqual(expected, actual)) throw unauthorized('Invalid service token');
   return { accountId: parsed.accountId };
 }

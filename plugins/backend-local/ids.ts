@@ -3,14 +3,14 @@
  * No underscore, because a service token embeds the account id between
  * underscores (`mc_service_{accountId}_{secret}`). Nothing may parse these.
  */
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../../core/lazy-crypto.ts';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
 export type IdPrefix = 'acct' | 'user' | 'agent' | 'skill' | 'task' | 'msg' | 'ntf' | 'doc' | 'act' | 'sess';
 
 export function newId(prefix: IdPrefix): string {
-  const bytes = randomBytes(10);
+  const bytes = nodeCrypto().randomBytes(10);
   let bits = 0;
   let value = 0;
   let out = prefix;
