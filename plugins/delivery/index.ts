@@ -149,6 +149,10 @@ export default definePlugin({
     api.provide(AgentTurnsRef, turns);
     const agentSync = api.tryUse(AgentSyncRef);
 
+    // The first poll waits for the whole runtime: the plugins after this one (heartbeat holds,
+    // tools) have started, and the kernel may turn the event loop between two starts.
+    api.hooks.onStart.tap(() => loop?.start());
+
     return {
       start() {
         // No busy wait in the runtime: a locked store must never block the event loop.
@@ -181,7 +185,6 @@ export default definePlugin({
         );
         for (const listener of idleListeners) loop.turns.onIdle(listener);
         for (const take of pendingHolds.splice(0)) take(loop);
-        loop.start();
       },
       stop() {
         store?.close();
