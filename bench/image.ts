@@ -28,13 +28,20 @@ export interface ImageFigures {
 const PROBE = `
 const { spawn } = require('node:child_process');
 const { readFileSync } = require('node:fs');
+// node:http, loaded before the clock starts: fetch would load undici while the runtime starts.
+const http = require('node:http');
+const status = (url) => new Promise((resolve, reject) => {
+  const req = http.get(url, { agent: false, timeout: 500 }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+  req.on('timeout', () => req.destroy(new Error('timeout')));
+  req.on('error', reject);
+});
 const [cmd, ...args] = JSON.parse(process.env.MC_BENCH_CMD);
 const t0 = performance.now();
 const child = spawn(cmd, args, { stdio: 'ignore', env: { ...process.env, HEALTH_PORT: '3999' } });
 (async () => {
   let livezMs;
   for (;;) {
-    try { const r = await fetch('http://127.0.0.1:3999/livez'); if (r.ok) { livezMs = performance.now() - t0; break; } } catch {}
+    try { if ((await status('http://127.0.0.1:3999/livez')) === 200) { livezMs = performance.now() - t0; break; } } catch {}
     if (performance.now() - t0 > 60000) break;
     await new Promise((r) => setTimeout(r, 5));
   }

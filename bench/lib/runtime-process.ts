@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { childEnv, NODE, REPO_ROOT } from '../../tests/support/cli.ts';
@@ -146,12 +147,26 @@ export function startRuntime(env: Record<string, string>, mode: RunMode, nodeArg
 }
 
 /** Polls `url` until it answers 200; returns ms since `since`. */
+/**
+ * Status of one GET through node:http, loaded with this module: a probe that loads its HTTP client
+ * (undici, for fetch) while the runtime starts takes CPU from it on a 2-core machine.
+ */
+function getStatus(url: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
 export async function firstOk(url: string, since: number, timeoutMs = 180_000): Promise<number> {
   for (;;) {
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(500) });
-      await res.arrayBuffer();
-      if (res.ok) return performance.now() - since;
+      if ((await getStatus(url, 500)) === 200) return performance.now() - since;
     } catch {
       // not listening yet
     }
