@@ -5,7 +5,7 @@
 import { loadConfig, ConfigError } from '../config/index.ts';
 import { Kernel, BootError } from '../kernel.ts';
 import { createLogger, SecretSet } from '../logger.ts';
-import { watchConfig, type ConfigWatcher } from '../config-watch.ts';
+import type { ConfigWatcher } from '../config-watch.ts';
 import { runtimeVersion, type CliIo } from './context.ts';
 import { acquireDataDirLock, leaseFromEnv, type DataDirLock } from '../data-dir-lock.ts';
 
@@ -97,7 +97,8 @@ export async function startCommand({ configPath, io, env = process.env }: StartO
   let watcher: ConfigWatcher | undefined;
   try {
     await kernel.start();
-    if (config.runtime.watchConfig) watcher = watchConfig(kernel, config, env);
+    // Imported once the runtime runs: the watcher (chokidar) is not part of getting to /livez.
+    if (config.runtime.watchConfig) watcher = (await import('../config-watch.ts')).watchConfig(kernel, config, env);
   } catch (err) {
     if (err instanceof BootError) logger.fatal({ plugin: err.pluginId, err: err.cause }, err.message);
     else logger.fatal({ err }, 'boot failed');
