@@ -7,8 +7,6 @@
 // checkout runs the compiled tree when it was built from the sources as they
 // are now, else the TypeScript sources by Node 24's type stripping.
 // MC_RUNTIME_FROM_SOURCE=1 forces the sources (the tests set it).
-import { existsSync } from 'node:fs';
-import module from 'node:module';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 24 || (major === 24 && minor < 16)) {
@@ -18,6 +16,11 @@ if (major < 24 || (major === 24 && minor < 16)) {
   );
   process.exit(1);
 }
+
+// Built-ins by getBuiltinModule, not `import`: an ES import of node:fs builds its ES module facade,
+// which reads every export and so loads node:fs's streams (~9 ms of start-up, docs/performance.md).
+const { existsSync } = process.getBuiltinModule('node:fs');
+const module = process.getBuiltinModule('node:module');
 
 // A long-running `start` gets a V8 flag that keeps its memory flat: with its defaults V8 grows the
 // young generation to 128 MiB under a sustained load (a 10,000-notification drain went from 213 to

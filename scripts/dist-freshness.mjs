@@ -5,8 +5,11 @@
  * (`--if-stale`) and by bin/mc-runtime.js to decide whether the compiled tree
  * may run instead of the sources.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+// Built-ins by getBuiltinModule where there is one: this runs before every start of a checkout, and an
+// ES import of node:fs builds its ES module facade, which loads node:fs's streams (bin/mc-runtime.js).
+const builtin = async (id) => process.getBuiltinModule?.(id) ?? (await import(id)).default;
+const { existsSync, readdirSync, readFileSync, statSync } = await builtin('node:fs');
+const path = await builtin('node:path');
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const DIST = path.join(ROOT, 'dist');

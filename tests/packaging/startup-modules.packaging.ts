@@ -16,8 +16,9 @@ import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-
 // @ts-expect-error a plain-JavaScript build script without declarations
 import { DEFERRED_BUILTINS } from '../../scripts/bundle-lazy.mjs';
 
-const PROBE = `import dc from 'node:diagnostics_channel';
-import { writeFileSync } from 'node:fs';
+// Built-ins by getBuiltinModule: an ES import of node:fs would itself load modules (its ES facade).
+const PROBE = `const dc = process.getBuiltinModule('node:diagnostics_channel');
+const { writeFileSync } = process.getBuiltinModule('node:fs');
 dc.tracingChannel('net.server.listen').subscribe({
   asyncEnd() {
     const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length));
