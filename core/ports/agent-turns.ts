@@ -29,4 +29,9 @@ export interface AgentTurns {
   hold(agentId: Id, reason: string): () => void;
   /** Called by the provider's owner when an agent's pending work drains, so deferred turns can start. */
   onIdle(listener: (agentId: Id) => void): () => void;
+  /**
+   * Learn now of work the backend has and the provider has not seen (one poll), resolving once it
+   * is known: busy() and pendingTaskIds() then cover it. Optional for other providers.
+   */
+  refresh?(): Promise<void>;
 }

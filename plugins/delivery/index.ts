@@ -122,6 +122,7 @@ export default definePlugin({
       busy: (agentId) => loop?.turns.busy(agentId) ?? false,
       pendingTaskIds: (agentId) => loop?.turns.pendingTaskIds(agentId) ?? new Set(),
       hold: (agentId, reason) => holdUntilStarted(agentId, reason),
+      refresh: () => loop?.refresh() ?? Promise.resolve(),
       onIdle: (listener) => {
         idleListeners.add(listener);
         const off = loop?.turns.onIdle(listener);

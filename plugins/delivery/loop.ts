@@ -70,6 +70,8 @@ export class DeliveryLoop {
   #timer: AbortController | undefined;
   #cycle: Promise<void> | undefined;
   #rerun = false;
+  /** refresh() callers waiting for the next poll to end. */
+  #refreshWaiters: Array<() => void> = [];
   #stopped = true;
   readonly #pausing: Pause;
   /** The last page was full: more work may wait beyond it. */
@@ -136,6 +138,18 @@ export class DeliveryLoop {
     this.#schedule(0);
   }
 
+  /**
+   * Poll as soon as possible and resolve when a poll that started after this call has ended (a
+   * poll in flight may have listed before the work existed). Resolves at once when stopped.
+   */
+  refresh(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#refreshWaiters.push(resolve);
+      this.wake();
+    });
+  }
+
   /** Poll as soon as possible (new work exists). */
   wake(): void {
     if (this.#stopped) return;
@@ -146,6 +160,7 @@ export class DeliveryLoop {
   /** Stop polling; let runs finish until `deadline`, then cancel what remains (left undelivered). */
   async stop(deadline: number): Promise<void> {
     this.#stopped = true;
+    for (const resolve of this.#refreshWaiters.splice(0)) resolve();
     this.#timer?.abort();
     const drain = Promise.allSettled([this.#cycle, this.#pool.drain()]);
     const budget = Math.max(0, deadline - this.#clock.now() - 500);
@@ -174,8 +189,10 @@ export class DeliveryLoop {
       () => {
         if (this.#timer !== timer || this.#stopped) return;
         this.#timer = undefined;
+        const waiting = this.#refreshWaiters.splice(0);
         this.#cycle = this.#poll().finally(() => {
           this.#cycle = undefined;
+          for (const resolve of waiting) resolve();
           if (this.#rerun) {
             this.#rerun = false;
             this.#schedule(0);

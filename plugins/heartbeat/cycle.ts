@@ -42,6 +42,8 @@ export interface CycleDeps {
   options: CycleOptions;
   /** Tasks with undelivered notifications for the agent: delivery brings those, so the heartbeat leaves them out. */
   pendingTaskIds?: () => ReadonlySet<Id>;
+  /** Has delivery look for work it has not seen yet (AgentTurns.refresh); pendingTaskIds covers it afterwards. */
+  refreshPending?: () => Promise<void>;
 }
 
 export interface CycleResult {
@@ -91,7 +93,14 @@ export async function runHeartbeatCycle(deps: CycleDeps, agent: AgentWithSession
 
   const assigned = await backend.listAssignedTasksForAgent({ agentId: agent._id, includeDone: false, limit: options.maxTrackedTasks });
   const account = followUps ? await backend.listTasksForOrchestratorHeartbeat({ statuses: ORCHESTRATOR_STATUSES, limit: ORCHESTRATOR_LIST_LIMIT }) : [];
-  const pending = deps.pendingTaskIds?.() ?? new Set<Id>();
+  let pending = deps.pendingTaskIds?.() ?? new Set<Id>();
+  // A task still "assigned" to this agent may have an assignment the delivery loop has not listed
+  // yet (it polls on its schedule): the heartbeat would answer it first, and the delivery again.
+  // One poll settles it; it happens only while such a task exists, not on every heartbeat.
+  if (deps.refreshPending && assigned.some((t) => t.status === 'assigned' && !pending.has(t._id))) {
+    await deps.refreshPending();
+    pending = deps.pendingTaskIds?.() ?? pending;
+  }
   const candidates = [...assigned, ...account].filter((t) => !pending.has(t._id));
   const tracked = pickTracked(candidates, followUps ? ORCHESTRATOR_STATUSES : AGENT_STATUSES, options.maxTrackedTasks);
   const focus = tracked[0];

@@ -121,7 +121,7 @@ export default definePlugin({
       let result: CycleResult;
       try {
         result = await runHeartbeatCycle(
-          { backend, gateway, executor, logger: api.logger, now: () => api.clock.now(), options, pendingTaskIds: turns ? () => turns.pendingTaskIds(agentId) : undefined },
+          { backend, gateway, executor, logger: api.logger, now: () => api.clock.now(), options, pendingTaskIds: turns ? () => turns.pendingTaskIds(agentId) : undefined, refreshPending: turns?.refresh ? () => turns.refresh!() : undefined },
           agent,
           signal,
         );

@@ -43,4 +43,33 @@ describe('heartbeat beside a delivery to the same agent', () => {
     const deferred = await harness.t.kernel.metricsRegistry.getSingleMetricAsString('runtime_heartbeats_total');
     expect(deferred).toMatch(/outcome="deferred"\} [1-9]/);
   }, 60_000);
+
+  it('a heartbeat due before the delivery loop has seen a new assignment leaves that task to the delivery', async () => {
+    // The loop polls every 30 s: the assignment is in the backend, unseen, when the next heartbeat comes.
+    h = await startHarness({ extraPlugins: [{ use: 'heartbeat', options: { intervalOverrideMs: 300, jitterMs: 0, runTimeoutMs: 10_000 } }], delivery: { intervalMs: 30_000, runTimeoutMs: 10_000 } });
+    const harness = h;
+    let taskId = '';
+    const kinds: string[] = [];
+    harness.gateway.setDefault(async (req: ScriptedRequest) => {
+      const instructions = String(req.body.instructions ?? '');
+      if (/HEARTBEAT_OK/.test(instructions) && !/Notification ID:/.test(req.userText ?? '')) {
+        const tracked = req.agentId === 'engineer' && taskId !== '' && (req.userText ?? '').includes(taskId);
+        const replied = tracked && agentMessages(await harness.thread(taskId)).length > 0;
+        if (req.agentId === 'engineer') kinds.push(tracked ? (replied ? 'heartbeat:replied' : 'heartbeat:update') : 'heartbeat:idle');
+        return tracked && !replied ? { text: `Started looking at the new task.\nTask ID: ${taskId}` } : { text: 'HEARTBEAT_OK' };
+      }
+      kinds.push(`delivery:${req.agentId}`);
+      return { text: 'On it: assignment acknowledged.' };
+    });
+    // After the start's first poll, so only a heartbeat can be first to see the task.
+    await eventually(() => kinds.includes('heartbeat:idle'), 20_000, 'a first heartbeat of the engineer');
+    const before = kinds.length;
+    taskId = harness.createTask('Fix the login bug', 'engineer');
+    await eventually(() => kinds.slice(before).filter((k) => k.startsWith('heartbeat')).length >= 3, 20_000, 'heartbeats after the assignment');
+    expect(kinds).not.toContain('heartbeat:update');
+    // The heartbeat made the loop look: the assignment is delivered long before the 30 s poll.
+    await eventually(() => harness.t.logs.find((l) => l.msg === 'notification delivered' && l.agent === 'engineer'), 20_000, 'assignment delivered');
+    expect(agentMessages(await harness.thread(taskId)).map((m) => m.content)).toEqual(['On it: assignment acknowledged.']);
+  }, 60_000);
 });
+
