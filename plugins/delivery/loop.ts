@@ -20,6 +20,8 @@ import { PollPolicy, ADAPTIVE_DEFAULTS } from './poll-policy.ts';
 import { AgentTurnsProvider, type PendingEntry } from './agent-turns.ts';
 import { Outcomes } from './outcomes.ts';
 import { Pause, type PauseKind } from './pause.ts';
+import { StoreHousekeeping } from './housekeeping.ts';
+import { mapLimit } from './map-limit.ts';
 
 export interface LoopOptions {
   /** Pinned poll interval (DELIVERY_INTERVAL); undefined = adaptive. */
@@ -45,7 +47,6 @@ export interface LoopCollaborators {
 const MAX_LIST = 500;
 /** While paused, the gateway's own status is looked at this often (no network). */
 const PAUSED_CHECK_MS = 1000;
-const PRUNE_EVERY_MS = 3_600_000;
 
 export class DeliveryLoop {
   readonly stats = new DeliveryStats();
@@ -53,6 +54,7 @@ export class DeliveryLoop {
   readonly #deps: RunDeps;
   readonly #opts: LoopOptions;
   readonly #store: DeliveryStore;
+  readonly #housekeeping: StoreHousekeeping;
   readonly #hooks: LoopCollaborators['hooks'];
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -76,7 +78,6 @@ export class DeliveryLoop {
   readonly #pausing: Pause;
   /** The last page was full: more work may wait beyond it. */
   #morePossible = false;
-  #lastPruneAt = 0;
 
   constructor(deps: RunDeps, opts: LoopOptions, c: LoopCollaborators) {
     this.#deps = deps;
@@ -85,6 +86,7 @@ export class DeliveryLoop {
     this.#hooks = c.hooks;
     this.#clock = c.clock;
     this.#log = deps.logger;
+    this.#housekeeping = new StoreHousekeeping(c.store, deps.logger, opts);
     this.#policy = new PollPolicy({ ...ADAPTIVE_DEFAULTS, intervalMs: opts.intervalMs }, c.clock.now());
     this.#pausing = new Pause({ gateway: deps.gateway, store: c.store, clock: c.clock, log: deps.logger, backoffBaseMs: opts.backoffBaseMs, backoffMaxMs: opts.backoffMaxMs });
     this.#pool = new SessionPool(opts.maxConcurrentSessions, {
@@ -246,7 +248,8 @@ export class DeliveryLoop {
     if (outages.length > 0) return this.#backendFailed(outages[0], 'fetching delivery contexts failed; backing off');
     this.stats.backendFailures = 0;
     this.#morePossible = list.length >= limit;
-    if (!this.#morePossible) this.#housekeeping(now, asOf);
+    // The list was complete: a retry row of a notification it does not hold (and no run holds) has ended.
+    if (!this.#morePossible) this.#housekeeping.run(now, asOf, (id) => this.#listed.has(id) || this.#pool.has(id) || this.#ended.has(id));
     if (this.#wantsMore()) return 0;
     const due = Math.min(...[...this.#retrying.values()].map((r) => r.nextAttemptAt - now));
     return Math.max(50, Math.min(this.#policy.interval(now), due));
@@ -353,25 +356,6 @@ export class DeliveryLoop {
     if (rows) this.#retrying = new Map(rows.map((r) => [r.notificationId, r]));
   }
 
-  /** Bounded store: retry rows of notifications that ended another way, dead letters past retention. */
-  #housekeeping(now: number, asOf: number): void {
-    try {
-      // The list was complete: a retry row of a notification it does not hold (and that no run holds) has ended.
-      const pruned = this.#store.pruneRetries((id) => !this.#listed.has(id) && !this.#pool.has(id) && !this.#ended.has(id), now - this.#opts.backoffMaxMs);
-      if (pruned > 0) this.#log.info({ pruned }, 'dropped retry state of notifications that ended elsewhere');
-      if (now - this.#lastPruneAt >= PRUNE_EVERY_MS) {
-        this.#lastPruneAt = now;
-        const dead = this.#store.pruneDeadLetters(now - this.#opts.deadLetterRetentionMs);
-        if (dead > 0) this.#log.info({ pruned: dead }, 'dropped dead letters past their retention');
-        const calls = this.#store.toolCalls.prune();
-        const attempts = this.#store.attempts.prune(now);
-        if (calls + attempts > 0) this.#log.info({ toolCalls: calls, attempts }, 'dropped tool-call ledger entries and attempt history past their retention');
-      }
-    } catch (err) {
-      this.#log.warn({ err, asOf }, 'delivery store housekeeping failed; will try again');
-    }
-  }
-
   /** A store read; on failure (locked, closed) logs and returns `fallback`. */
   #read<T, F>(fn: () => T, fallback: F): T | F {
     try {
@@ -389,14 +373,4 @@ export class DeliveryLoop {
     }
     for (const r of this.#retrying.values()) if (r.agentId) yield { agentId: r.agentId, taskId: r.taskId };
   }
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) out.push(await fn(items[next++]));
-  });
-  await Promise.all(workers);
-  return out;
 }
