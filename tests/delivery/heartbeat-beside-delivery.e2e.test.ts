@@ -15,24 +15,34 @@ afterEach(async () => {
   h = undefined;
 });
 
+/**
+ * The scripted agents: a heartbeat of the engineer that tracks the task without a reply of its own
+ * posts an independent update (what the model did against a real gateway); every other turn is a
+ * delivery, answered with `delivery`. `kinds` records what each engineer turn was.
+ */
+function scriptAgents(harness: Harness, task: () => string, kinds: string[], delivery: { text: string; delayMs?: number }): void {
+  harness.gateway.setDefault(async (req: ScriptedRequest) => {
+    const instructions = String(req.body.instructions ?? '');
+    if (/HEARTBEAT_OK/.test(instructions) && !/Notification ID:/.test(req.userText ?? '')) {
+      // Only the assignee's heartbeat is in question (the orchestrator tracks every task and stays quiet here).
+      const taskId = task();
+      const tracked = req.agentId === 'engineer' && taskId !== '' && (req.userText ?? '').includes(taskId);
+      const replied = tracked && agentMessages(await harness.thread(taskId)).length > 0;
+      if (req.agentId === 'engineer') kinds.push(tracked ? (replied ? 'heartbeat:replied' : 'heartbeat:update') : 'heartbeat:idle');
+      return tracked && !replied ? { text: `Started looking at the new task.\nTask ID: ${taskId}` } : { text: 'HEARTBEAT_OK' };
+    }
+    kinds.push('delivery');
+    return delivery;
+  });
+}
+
 describe('heartbeat beside a delivery to the same agent', () => {
   it('an assignment and a due heartbeat at the same moment: exactly one agent message on the task', async () => {
     h = await startHarness({ extraPlugins: [{ use: 'heartbeat', options: { intervalOverrideMs: 300, jitterMs: 0, runTimeoutMs: 10_000 } }], delivery: { runTimeoutMs: 10_000 } });
     const harness = h;
     let taskId = '';
     const kinds: string[] = [];
-    harness.gateway.setDefault(async (req: ScriptedRequest) => {
-      const instructions = String(req.body.instructions ?? '');
-      if (/HEARTBEAT_OK/.test(instructions) && !/Notification ID:/.test(req.userText ?? '')) {
-        // Only the assignee's heartbeat is in question (the orchestrator tracks every task and stays quiet here).
-        const tracked = req.agentId === 'engineer' && taskId !== '' && (req.userText ?? '').includes(taskId);
-        const replied = tracked && agentMessages(await harness.thread(taskId)).length > 0;
-        if (req.agentId === 'engineer') kinds.push(tracked ? (replied ? 'heartbeat:replied' : 'heartbeat:update') : 'heartbeat:idle');
-        return tracked && !replied ? { text: `Started looking at the new task.\nTask ID: ${taskId}` } : { text: 'HEARTBEAT_OK' };
-      }
-      kinds.push('delivery');
-      return { text: 'On it: assignment acknowledged.', delayMs: 1500 };
-    });
+    scriptAgents(harness, () => taskId, kinds, { text: 'On it: assignment acknowledged.', delayMs: 1500 });
     taskId = harness.createTask('Fix the login bug', 'engineer');
     await eventually(() => harness.t.logs.find((l) => l.msg === 'notification delivered' && l.agent === 'engineer'), 20_000, 'assignment delivered');
     // Let several more heartbeats pass after the delivery.
@@ -50,17 +60,7 @@ describe('heartbeat beside a delivery to the same agent', () => {
     const harness = h;
     let taskId = '';
     const kinds: string[] = [];
-    harness.gateway.setDefault(async (req: ScriptedRequest) => {
-      const instructions = String(req.body.instructions ?? '');
-      if (/HEARTBEAT_OK/.test(instructions) && !/Notification ID:/.test(req.userText ?? '')) {
-        const tracked = req.agentId === 'engineer' && taskId !== '' && (req.userText ?? '').includes(taskId);
-        const replied = tracked && agentMessages(await harness.thread(taskId)).length > 0;
-        if (req.agentId === 'engineer') kinds.push(tracked ? (replied ? 'heartbeat:replied' : 'heartbeat:update') : 'heartbeat:idle');
-        return tracked && !replied ? { text: `Started looking at the new task.\nTask ID: ${taskId}` } : { text: 'HEARTBEAT_OK' };
-      }
-      kinds.push(`delivery:${req.agentId}`);
-      return { text: 'On it: assignment acknowledged.' };
-    });
+    scriptAgents(harness, () => taskId, kinds, { text: 'On it: assignment acknowledged.' });
     // After the start's first poll, so only a heartbeat can be first to see the task.
     await eventually(() => kinds.includes('heartbeat:idle'), 20_000, 'a first heartbeat of the engineer');
     const before = kinds.length;
