@@ -48,11 +48,19 @@ COPY config/ ./config/
 # point's owner, so profile sync can write /workspace even when no gateway shares the volume.
 RUN mkdir -p /var/lib/mc-runtime /workspace /app/.compile-cache && chown node:node /var/lib/mc-runtime /workspace /app/.compile-cache
 USER node
-# V8's compiled code for the bundle, made once at build time (check-config loads every built-in
-# plugin), so a new container does not compile it again. Made as node: Node keys the cache by
-# user id. Node checks each entry against the file's content, so a stale entry is never used.
+# V8's compiled code for the program, made once at build time so that a new container does not
+# compile it again: one real `start` with the plugins production runs (the Convex backend, at an
+# address where nothing listens; a throwaway data dir; no gateway), stopped as soon as every plugin
+# has started, which is when bin/load-program.js writes the start command's code cache. The node
+# flag must be the CMD's: the cache is kept per flag set. Made as node: a cache directory is used
+# only by its owner.
 ENV NODE_COMPILE_CACHE=/app/.compile-cache
-RUN node bin/mc-runtime.js check-config > /dev/null 2>&1; ls /app/.compile-cache/* > /dev/null
+RUN RUNTIME_DATA_DIR=/tmp/mc-warm CONVEX_URL=http://127.0.0.1:9 ACCOUNT_ID=image-build SERVICE_TOKEN=mc_service_image_build \
+    node --max-semi-space-size=1 bin/mc-runtime.js start > /tmp/mc-warm.log 2>&1 & pid=$!; \
+    for i in $(seq 1 600); do ls /app/.compile-cache/mc-runtime/*-start-* > /dev/null 2>&1 && break; sleep 0.1; done; \
+    kill -TERM $pid; wait $pid; \
+    ls /app/.compile-cache/mc-runtime/*-start-* > /dev/null || { cat /tmp/mc-warm.log; exit 1; }; \
+    rm -rf /tmp/mc-warm /tmp/mc-warm.log
 EXPOSE 3000
 # Exec-form CMD: node is PID 1 and receives SIGTERM itself (drain, offline report, exit 0).
 STOPSIGNAL SIGTERM

@@ -19,8 +19,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { distIsFresh } from '../scripts/dist-freshness.mjs';
-import { cliRun, type RunMode } from './lib/runtime-process.ts';
-import { backlog, burst, cli, pickup, startup } from './scenarios.ts';
+import { warmCodeCaches, type RunMode } from './lib/runtime-process.ts';
+import { backlog, burst, cli, CLI_COMMANDS, pickup, startup } from './scenarios.ts';
 import { dockerAvailable, image } from './image.ts';
 
 const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -30,14 +30,15 @@ const mode: RunMode = (process.env.BENCH_MODE as RunMode | undefined) ?? (distIs
 const otherMode: RunMode = mode === 'compiled' ? 'sources' : 'compiled';
 const runs = num('BENCH_RUNS', 3);
 
-// V8's compile cache holds what the first process to load the bundle compiled, and later processes
-// only read it: CPU per notification and idle RSS depend on which process that was. The bench makes
-// its own, as the image's build does: `check-config` loads every plugin, then every runtime and
-// command of the run reads that cache (BENCH_COMPILE_CACHE=<dir> keeps one instead).
+// The program's code cache holds what the process that wrote it had compiled, and later processes
+// only read it (bin/load-program.js): start-up, CPU per notification and idle RSS depend on which
+// process that was. The bench makes its own, as the image's build does (one `start`, then each
+// command it times), and every runtime and command of the run reads them
+// (BENCH_COMPILE_CACHE=<dir> keeps them instead).
 const cacheDir = process.env.BENCH_COMPILE_CACHE ?? mkdtempSync(path.join(os.tmpdir(), 'mc-bench-compile-cache-'));
 process.env.NODE_COMPILE_CACHE = cacheDir;
 if (!process.env.BENCH_COMPILE_CACHE) process.on('exit', () => rmSync(cacheDir, { recursive: true, force: true }));
-if (distIsFresh()) cliRun(['check-config'], {}, 'compiled');
+if (distIsFresh()) await warmCodeCaches('compiled', CLI_COMMANDS);
 
 const figures: Record<string, unknown> = {
   node: process.version,

@@ -192,6 +192,9 @@ export async function startup(mode: RunMode, runs: number): Promise<{ livezMs: n
   return { livezMs: median(livez), livezMsRuns: livez.map(Math.round), livezCpuMs: median(cpu), idleRssMiB: median(rss) };
 }
 
+/** The operator commands the `cli` scenario times. */
+export const CLI_COMMANDS = [['version'], ['local', 'tasks'], ['deliveries', 'stats'], ['check-config']];
+
 /** Wall time of operator commands, spawn to exit (median of `runs`). */
 export async function cli(mode: RunMode, runs: number): Promise<Record<string, { wallMs: number; cpuMs: number }>> {
   const world = await createWorld({ agents: 3, delayMs: () => 50 });
@@ -199,7 +202,7 @@ export async function cli(mode: RunMode, runs: number): Promise<Record<string, {
     const local = { RUNTIME_DATA_DIR: world.dir };
     cliRun(['local', 'seed'], local, mode);
     const out: Record<string, { wallMs: number; cpuMs: number }> = {};
-    for (const args of [['version'], ['local', 'tasks'], ['deliveries', 'stats'], ['check-config']]) {
+    for (const args of CLI_COMMANDS) {
       const samples = Array.from({ length: runs }, () => cliRun(args, local, mode));
       out[args.join(' ')] = { wallMs: median(samples.map((x) => x.wallMs)), cpuMs: median(samples.map((x) => x.cpuMs)) };
     }

@@ -46,23 +46,26 @@ if (
 // Once only: processes the runtime starts (a restart, a gateway) decide for themselves.
 delete process.env.MC_RUNTIME_REEXEC;
 
-async function entry() {
-  const source = new URL('../entry/mc-runtime.ts', import.meta.url);
-  const compiled = new URL('../dist/core/cli/main.js', import.meta.url);
-  if (!existsSync(source)) return compiled;
-  if (process.env.MC_RUNTIME_FROM_SOURCE === '1' || !existsSync(compiled)) return source;
-  // Cached too: this check runs before every start and command of a checkout.
-  module.enableCompileCache?.();
+// These small ES modules are in Node's compile cache (NODE_COMPILE_CACHE, else the OS temp dir;
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off). The program gets a code cache of its own, made after
+// it ran (bin/load-program.js).
+module.enableCompileCache?.();
+const { PROGRAM, loadProgram } = await import('./load-program.js');
+
+// An installed package or the image has only the compiled program; a checkout runs it when it was
+// built from the sources as they are now, else the sources.
+async function compiledIsFresh() {
+  if (!existsSync(PROGRAM)) return false;
+  if (!existsSync(new URL('../entry/mc-runtime.ts', import.meta.url))) return true;
+  if (process.env.MC_RUNTIME_FROM_SOURCE === '1') return false;
   const { distIsFresh } = await import('../scripts/dist-freshness.mjs');
-  return distIsFresh() ? compiled : source;
+  return distIsFresh();
 }
 
-const url = await entry();
-// The bundle's compiled code is cached on disk (NODE_COMPILE_CACHE, else the OS temp dir), so a
-// start or a CLI command after the first skips most of V8's compile work. NODE_DISABLE_COMPILE_CACHE=1
-// turns it off. The TypeScript sources run without it when forced (MC_RUNTIME_FROM_SOURCE=1: tests).
-if (url.pathname.endsWith('.js')) module.enableCompileCache?.();
-const { main } = await import(url.href);
+const { main } = (await compiledIsFresh())
+  ? loadProgram(process.argv[2])
+  : // The TypeScript sources, by Node 24's type stripping (MC_RUNTIME_FROM_SOURCE=1: the tests).
+    await import('../entry/mc-runtime.ts');
 // Exit explicitly: open sockets or timers of a plugin that failed to stop must not keep the
 // process alive after shutdown (or after a second signal). pino flushes on exit.
 process.exit(await main(process.argv.slice(2)));

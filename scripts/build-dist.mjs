@@ -3,13 +3,14 @@
  * Builds dist/: what `npm start`, an installed package and the container image run.
  *
  * 1. esbuild bundles the program (`entry/mc-runtime.ts`: the CLI, the built-in plugins, the plugin
- *    SDK) with its dependencies (fastify, convex, typebox, prom-client, pino, …) into ONE ES module,
- *    `dist/core/cli/main.js`. Loading one file instead of ~150 source modules and ~1,000 dependency
- *    modules is what makes start-up and CLI commands fast (docs/performance.md). The built-in
+ *    SDK) with its dependencies (fastify, convex, typebox, prom-client, pino, …) into ONE CommonJS
+ *    script, `dist/core/cli/main.cjs`, which bin/load-program.js runs with a V8 code cache made
+ *    after the program ran (docs/performance.md). Loading one file instead of ~150 source modules
+ *    and ~1,000 dependency modules is what makes start-up and CLI commands fast. The built-in
  *    plugins stay lazy inside it: each runs only when a config names it. `dist/sdk/plugin-sdk.js`
- *    re-exports the SDK from that file, so a plugin named by path or npm package (its
- *    `mission-control-runtime/plugin-sdk` resolves there) shares the runtime's own definePlugin and
- *    typebox.
+ *    re-exports the SDK from that same loaded program, so a plugin named by path or npm package
+ *    (its `mission-control-runtime/plugin-sdk` resolves there) shares the runtime's own
+ *    definePlugin and typebox.
  * 2. tsc writes the type declarations (`dist/**\/*.d.ts`) that the `./plugin-sdk` export names.
  *
  *   node scripts/build-dist.mjs             build (replaces dist/)
@@ -79,14 +80,17 @@ try {
   await esbuild.build({
     absWorkingDir: ROOT,
     // One file: the program (entry/mc-runtime.ts: the CLI, the built-in plugins, the SDK) with its
-    // dependencies. Node then loads one ES module instead of ~80 (docs/performance.md). The built-in
-    // plugins and the CLI commands are imported lazily in the sources; esbuild keeps those imports
-    // lazy inside the file, so a plugin's code runs only when a config names it.
+    // dependencies (docs/performance.md). The built-in plugins and the CLI commands are imported
+    // lazily in the sources; esbuild keeps those imports lazy inside the file, so a plugin's code
+    // runs only when a config names it.
     entryPoints: [{ in: 'entry/mc-runtime.ts', out: 'core/cli/main' }],
     outdir: 'dist',
+    outExtension: { '.js': '.cjs' },
     bundle: true,
     splitting: false,
-    format: 'esm',
+    // A CommonJS script, not an ES module: bin/load-program.js compiles it with vm.Script, whose code
+    // cache can be made after the program ran (an ES module's only right after it was compiled).
+    format: 'cjs',
     platform: 'node',
     target: 'node24',
     // Whitespace and syntax are minified (the file is about half the size, and V8 reads every
@@ -98,7 +102,7 @@ try {
     minifyWhitespace: true,
     minifySyntax: true,
     sourcemap: 'linked',
-    // Licence comments go to dist/core/cli/main.js.LEGAL.txt. At the end of the file (esbuild's
+    // Licence comments go to dist/core/cli/main.cjs.LEGAL.txt. At the end of the file (esbuild's
     // default) one non-ASCII name in them made V8 hold the whole 2.4 MB source as two-byte text:
     // twice the memory, and a slow UTF-8 decode at every start (~23 ms).
     legalComments: 'external',
@@ -109,8 +113,14 @@ try {
     external: [...ON_DEMAND],
     // Dependency code the runtime does not use at start stays out of start-up (scripts/bundle-lazy.mjs).
     plugins: startupPlugins(ROOT),
-    // CommonJS dependencies inside an ES module bundle call require() for Node built-ins.
-    banner: { js: "import { createRequire as __mcCreateRequire } from 'node:module'; const require = __mcCreateRequire(import.meta.url);" },
+    // The sources are ES modules: their `import.meta` (the URL, `import.meta.resolve` for plugins
+    // named by package) is what bin/load-program.js hands the program, else its CommonJS equivalent.
+    define: { 'import.meta': '__mcImportMeta' },
+    banner: {
+      js:
+        "var __mcImportMeta = globalThis[Symbol.for('mission-control-runtime.import-meta')] ?? { url: require('node:url').pathToFileURL(__filename).href, " +
+        "filename: __filename, dirname: __dirname, resolve: (s) => require('node:url').pathToFileURL(require.resolve(s)).href };",
+    },
     logLevel: 'warning',
   });
 } catch (err) {
@@ -119,7 +129,9 @@ try {
 mkdirSync(path.join(DIST, 'sdk'), { recursive: true });
 writeFileSync(
   path.join(DIST, 'sdk', 'plugin-sdk.js'),
-  `// The plugin SDK: the runtime's own instances, from the one program file.\nexport { ${sdkExports.join(', ')} } from '../core/cli/main.js';\n`,
+  "// The plugin SDK: the runtime's own instances, from the program this process runs (bin/load-program.js).\n" +
+    "import { loadProgram } from '../../bin/load-program.js';\n" +
+    `export const { ${sdkExports.join(', ')} } = loadProgram();\n`,
 );
 
 const declarations = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit', cwd: ROOT });

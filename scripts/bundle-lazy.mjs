@@ -39,7 +39,6 @@ const LAZY = [
 export const DEFERRED_BUILTINS = ['http2', 'https', 'zlib', 'tls'];
 
 const NS = 'mc-lazy';
-const BUILTIN_NS = 'mc-builtin';
 
 /** A CommonJS stand-in that loads `request` on first use (`class`: also callable with `new`). */
 function standIn(request, kind) {
@@ -57,22 +56,6 @@ module.exports = new Proxy(${target}, {
 
 export function startupPlugins(root) {
   return [
-    {
-      // `import … from 'node:x'` in an ES module makes Node build the built-in's ES module facade,
-      // which reads every export once, running the lazy getters Node keeps on them (node:crypto's
-      // webcrypto, node:fs's promises, node:http's WebSocket, which loads fetch and node:http2, …):
-      // ~15 ms at start. Every such import in the bundle becomes a require() instead: no facade, and
-      // a built-in that only lazy plugin code imports loads when that code first runs.
-      name: 'mc-builtins-by-require',
-      setup(build) {
-        build.onResolve({ filter: /^node:/ }, (args) =>
-          args.kind === 'import-statement' && args.namespace === 'file'
-            ? { path: args.path, namespace: BUILTIN_NS }
-            : undefined,
-        );
-        build.onLoad({ filter: /.*/, namespace: BUILTIN_NS }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
-      },
-    },
     {
       name: 'mc-narrow-imports',
       setup(build) {

@@ -4,7 +4,7 @@
  * pattern waits, so a 10k-notification run does not pile up output here).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -144,6 +144,41 @@ export function startRuntime(env: Record<string, string>, mode: RunMode, nodeArg
       return code;
     },
   };
+}
+
+/**
+ * Makes the program's code caches as the image's build does (Dockerfile): one `start` with the
+ * plugins production runs (the Convex backend at an address where nothing listens), stopped once
+ * it wrote its cache (bin/load-program.js: when every plugin has started), then each of `commands`
+ * once (a command writes its cache when it exits). Later runtimes and commands of the run read them.
+ */
+export async function warmCodeCaches(mode: RunMode, commands: string[][]): Promise<void> {
+  const cacheDir = path.join(process.env.NODE_COMPILE_CACHE ?? path.join(tmpdir(), 'node-compile-cache'), 'mc-runtime');
+  const hasStartCache = () => {
+    try {
+      return readdirSync(cacheDir).some((name) => name.includes('-start-'));
+    } catch {
+      return false;
+    }
+  };
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'mc-bench-warm-'));
+  try {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const env = { RUNTIME_DATA_DIR: dataDir, HEALTH_PORT: String(port), CONVEX_URL: 'http://127.0.0.1:9', ACCOUNT_ID: 'bench-warm', SERVICE_TOKEN: 'mc_service_bench_warm' };
+    const rt = startRuntime(env, mode);
+    try {
+      const deadline = Date.now() + 120_000;
+      while (!hasStartCache()) {
+        if (Date.now() > deadline || rt.child.exitCode !== null) throw new Error(`bench: the warm-up start wrote no code cache; output:\n${rt.tail().slice(-4000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await rt.stop();
+    }
+    for (const args of commands) cliRun(args, { RUNTIME_DATA_DIR: dataDir }, mode);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 /** Polls `url` until it answers 200; returns ms since `since`. */

@@ -2,12 +2,16 @@
  * `mc-runtime start`: load config, boot the kernel, run until a signal or a
  * plugin's shutdown request, then stop gracefully. A second signal exits at once.
  */
+import { channel } from 'node:diagnostics_channel';
 import { loadConfig, ConfigError } from '../config/index.ts';
 import { Kernel, BootError } from '../kernel.ts';
 import { createLogger, SecretSet } from '../logger.ts';
 import type { ConfigWatcher } from '../config-watch.ts';
 import { runtimeVersion, type CliIo } from './context.ts';
 import { acquireDataDirLock, leaseFromEnv, type DataDirLock } from '../data-dir-lock.ts';
+
+/** Published once every plugin has started; `{ plugins }` is how many. */
+export const STARTED_CHANNEL = 'mc-runtime.started';
 
 export interface StartOptions {
   configPath: string;
@@ -99,6 +103,9 @@ export async function startCommand({ configPath, io, env = process.env }: StartO
     await kernel.start();
     // Imported once the runtime runs: the watcher (chokidar) is not part of getting to /livez.
     if (config.runtime.watchConfig) watcher = (await import('../config-watch.ts')).watchConfig(kernel, config, env);
+    // Every plugin has started: what runs next is the work, no longer start-up (bin/load-program.js
+    // writes its code cache here).
+    channel(STARTED_CHANNEL).publish({ plugins: config.plugins.length });
   } catch (err) {
     if (err instanceof BootError) logger.fatal({ plugin: err.pluginId, err: err.cause }, err.message);
     else logger.fatal({ err }, 'boot failed');

@@ -1,0 +1,139 @@
+// Loads the one-file program (dist/core/cli/main.cjs) with V8's code cache made AFTER the program
+// ran, not after it was compiled.
+//
+// Node's own compile cache (module.enableCompileCache) stores a module's code right after
+// compiling it: V8 compiles functions lazily, so that cache holds little more than the module
+// bodies, and every start compiled the functions it runs again (~50 ms of start-up,
+// docs/performance.md). Here the program is a CommonJS script compiled with vm.Script, and its
+// cache is written by script.createCachedData() once the program has done its work: when `start`
+// has started every plugin (the `mc-runtime.started` diagnostics channel), or when any other
+// command exits. Later processes then skip compiling everything that run compiled.
+//
+// One cache file per command word (start, local, deliveries, …), in
+// `$NODE_COMPILE_CACHE/mc-runtime/` (else `<os tmpdir>/node-compile-cache/mc-runtime/`); the file
+// name carries the bundle's path, size, mtime and inode, Node's version and the V8 flags, so a new
+// build, Node or flag set never reads another's cache, and V8 rejects a cache it cannot use (it
+// is then written again). A directory another user could write to is not used: a code cache is
+// code. NODE_DISABLE_COMPILE_CACHE=1 turns the cache off.
+//
+// Plain JavaScript, loaded by bin/mc-runtime.js and by dist/sdk/plugin-sdk.js: both get the same
+// instance of the program, so a plugin loaded by path shares the runtime's definePlugin.
+
+const fs = process.getBuiltinModule('node:fs');
+const path = process.getBuiltinModule('node:path');
+const vm = process.getBuiltinModule('node:vm');
+const { createRequire } = process.getBuiltinModule('node:module');
+const { subscribe } = process.getBuiltinModule('node:diagnostics_channel');
+
+export const PROGRAM = path.join(import.meta.dirname, '..', 'dist', 'core', 'cli', 'main.cjs');
+/** Published by the start command once every plugin has started (core/cli/start.ts). */
+export const STARTED_CHANNEL = 'mc-runtime.started';
+const IMPORT_META = Symbol.for('mission-control-runtime.import-meta');
+
+let program;
+
+/**
+ * The program's exports (its CLI `main` and the plugin SDK); loaded once per process. `command`:
+ * the CLI command this process runs, which names its code cache (none without it: a plugin's own
+ * tests importing the SDK leave no cache behind).
+ */
+export function loadProgram(command) {
+  if (program) return program;
+  // The program's import.meta (scripts/build-dist.mjs maps the sources' `import.meta` to it): its own
+  // URL, and resolution as an ES module beside it (plugins named by an ES-only package).
+  globalThis[IMPORT_META] = {
+    url: process.getBuiltinModule('node:url').pathToFileURL(PROGRAM).href,
+    filename: PROGRAM,
+    dirname: path.dirname(PROGRAM),
+    resolve: (specifier) => import.meta.resolve(specifier),
+  };
+  try {
+    // Stack traces mapped to the TypeScript sources (--enable-source-maps) need Node's own loader,
+    // which reads the source map: such a process runs without this code cache.
+    program = process.sourceMapsEnabled ? createRequire(import.meta.url)(PROGRAM) : runWithCodeCache(command);
+  } finally {
+    delete globalThis[IMPORT_META];
+  }
+  return program;
+}
+
+function runWithCodeCache(command) {
+  // ASCII (esbuild's charset option): one byte per character in V8, and the quickest decode.
+  const source = fs.readFileSync(PROGRAM, 'latin1');
+  const cache = command === undefined ? undefined : codeCache(command);
+  const cachedData = cache?.read();
+  // Node's CommonJS wrapper, on a line of its own (lineOffset -1: stack traces keep the file's lines).
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, {
+    filename: PROGRAM,
+    lineOffset: -1,
+    cachedData,
+    // import() inside the program (plugins by path or package) goes to Node's own ES module loader.
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const mod = { exports: {}, filename: PROGRAM, id: PROGRAM, loaded: false };
+  script.runInThisContext()(mod.exports, createRequire(PROGRAM), mod, PROGRAM, path.dirname(PROGRAM));
+  mod.loaded = true;
+  if (cache && (!cachedData || script.cachedDataRejected)) cache.writeWhenWarm(script);
+  return mod.exports;
+}
+
+function codeCache(command) {
+  if (process.env.NODE_DISABLE_COMPILE_CACHE === '1') return undefined;
+  const base = process.env.NODE_COMPILE_CACHE || path.join(process.getBuiltinModule('node:os').tmpdir(), 'node-compile-cache');
+  const dir = path.join(base, 'mc-runtime');
+  let stat;
+  try {
+    stat = fs.statSync(PROGRAM);
+  } catch {
+    return undefined;
+  }
+  const word = /^[a-z][a-z-]{0,30}$/.test(command ?? '') ? command : 'other';
+  const owner = `${hash(PROGRAM)}-${word}-`;
+  const file = path.join(dir, `${owner}${hash([stat.size, stat.mtimeMs, stat.ino, process.version, process.arch, ...process.execArgv].join('\0'))}.v8cache`);
+  return {
+    read() {
+      try {
+        if (!safeDir(dir)) return undefined;
+        return fs.readFileSync(file);
+      } catch {
+        return undefined;
+      }
+    },
+    writeWhenWarm(script) {
+      let written = false;
+      const write = () => {
+        if (written) return;
+        written = true;
+        try {
+          fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+          if (!safeDir(dir)) return;
+          const temp = `${file}.${process.pid}.tmp`;
+          fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
+          fs.renameSync(temp, file);
+          // Caches of earlier builds of this same program and command.
+          for (const name of fs.readdirSync(dir)) if (name.startsWith(owner) && path.join(dir, name) !== file) fs.rmSync(path.join(dir, name), { force: true });
+        } catch {
+          // A cache is an optimisation: a read-only or full disk only costs the next start its compile time.
+        }
+      };
+      if (word === 'start') subscribe(STARTED_CHANNEL, write);
+      else process.once('exit', write);
+    },
+  };
+}
+
+/** Only a directory of this user that no one else can write to (a code cache is code). */
+function safeDir(dir) {
+  const stat = fs.statSync(dir);
+  return stat.isDirectory() && (typeof process.getuid !== 'function' || stat.uid === process.getuid()) && (stat.mode & 0o022) === 0;
+}
+
+/** FNV-1a, 32 bits, as hex: names cache files without loading node:crypto at start. */
+function hash(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
