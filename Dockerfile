@@ -55,11 +55,11 @@ USER node
 # flag must be the CMD's: the cache is kept per flag set. Made as node: a cache directory is used
 # only by its owner.
 ENV NODE_COMPILE_CACHE=/app/.compile-cache
-RUN RUNTIME_DATA_DIR=/tmp/mc-warm CONVEX_URL=http://127.0.0.1:9 ACCOUNT_ID=image-build SERVICE_TOKEN=mc_service_image_build \
+RUN RUNTIME_DATA_DIR=/tmp/mc-warm CONVEX_URL=http://127.0.0.1:9 ACCOUNT_ID=warmup SERVICE_TOKEN=mc_service_warmup_0 \
     node --max-semi-space-size=1 bin/mc-runtime.js start > /tmp/mc-warm.log 2>&1 & pid=$!; \
-    for i in $(seq 1 600); do ls /app/.compile-cache/mc-runtime/*-start-* > /dev/null 2>&1 && break; sleep 0.1; done; \
+    for i in $(seq 1 600); do ls /app/.compile-cache/mc-runtime/*-start.* > /dev/null 2>&1 && break; sleep 0.1; done; \
     kill -TERM $pid; wait $pid; \
-    ls /app/.compile-cache/mc-runtime/*-start-* > /dev/null || { cat /tmp/mc-warm.log; exit 1; }; \
+    ls /app/.compile-cache/mc-runtime/*-start.* > /dev/null || { cat /tmp/mc-warm.log; exit 1; }; \
     rm -rf /tmp/mc-warm /tmp/mc-warm.log
 EXPOSE 3000
 # Exec-form CMD: node is PID 1 and receives SIGTERM itself (drain, offline report, exit 0).

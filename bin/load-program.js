@@ -9,7 +9,7 @@
 // has started every plugin (the `mc-runtime.started` diagnostics channel), or when any other
 // command exits. Later processes then skip compiling everything that run compiled.
 //
-// One cache file per command word (start, local, deliveries, …), in
+// One cache file per command (start, local tasks, deliveries stats, …), in
 // `$NODE_COMPILE_CACHE/mc-runtime/` (else `<os tmpdir>/node-compile-cache/mc-runtime/`); the file
 // name carries the bundle's path, size, mtime and inode, Node's version and the V8 flags, so a new
 // build, Node or flag set never reads another's cache, and V8 rejects a cache it cannot use (it
@@ -33,11 +33,11 @@ const IMPORT_META = Symbol.for('mission-control-runtime.import-meta');
 let program;
 
 /**
- * The program's exports (its CLI `main` and the plugin SDK); loaded once per process. `command`:
- * the CLI command this process runs, which names its code cache (none without it: a plugin's own
- * tests importing the SDK leave no cache behind).
+ * The program's exports (its CLI `main` and the plugin SDK); loaded once per process. `args`: the
+ * command line this process runs (`start`, `local tasks`, …), whose first two words name its code
+ * cache; none without it (a plugin's own tests importing the SDK leave no cache behind).
  */
-export function loadProgram(command) {
+export function loadProgram(args) {
   if (program) return program;
   // The program's import.meta (scripts/build-dist.mjs maps the sources' `import.meta` to it): its own
   // URL, and resolution as an ES module beside it (plugins named by an ES-only package).
@@ -50,17 +50,17 @@ export function loadProgram(command) {
   try {
     // Stack traces mapped to the TypeScript sources (--enable-source-maps) need Node's own loader,
     // which reads the source map: such a process runs without this code cache.
-    program = process.sourceMapsEnabled ? createRequire(import.meta.url)(PROGRAM) : runWithCodeCache(command);
+    program = process.sourceMapsEnabled ? createRequire(import.meta.url)(PROGRAM) : runWithCodeCache(args);
   } finally {
     delete globalThis[IMPORT_META];
   }
   return program;
 }
 
-function runWithCodeCache(command) {
+function runWithCodeCache(args) {
   // ASCII (esbuild's charset option): one byte per character in V8, and the quickest decode.
   const source = fs.readFileSync(PROGRAM, 'latin1');
-  const cache = command === undefined ? undefined : codeCache(command);
+  const cache = args === undefined ? undefined : codeCache(args);
   const cachedData = cache?.read();
   // Node's CommonJS wrapper, on a line of its own (lineOffset -1: stack traces keep the file's lines).
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, {
@@ -77,7 +77,7 @@ function runWithCodeCache(command) {
   return mod.exports;
 }
 
-function codeCache(command) {
+function codeCache(args) {
   if (process.env.NODE_DISABLE_COMPILE_CACHE === '1') return undefined;
   const base = process.env.NODE_COMPILE_CACHE || path.join(process.getBuiltinModule('node:os').tmpdir(), 'node-compile-cache');
   const dir = path.join(base, 'mc-runtime');
@@ -87,8 +87,13 @@ function codeCache(command) {
   } catch {
     return undefined;
   }
-  const word = /^[a-z][a-z-]{0,30}$/.test(command ?? '') ? command : 'other';
-  const owner = `${hash(PROGRAM)}-${word}-`;
+  const words = [];
+  for (const arg of args.slice(0, 2)) {
+    if (!/^[a-z][a-z-]{0,30}$/.test(arg)) break;
+    words.push(arg);
+  }
+  const word = words.join('-') || 'other';
+  const owner = `${hash(PROGRAM)}-${word}.`;
   const file = path.join(dir, `${owner}${hash([stat.size, stat.mtimeMs, stat.ino, process.version, process.arch, ...process.execArgv].join('\0'))}.v8cache`);
   return {
     read() {
@@ -107,7 +112,7 @@ function codeCache(command) {
         try {
           fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
           if (!safeDir(dir)) return;
-          const temp = `${file}.${process.pid}.tmp`;
+          const temp = path.join(dir, `.${process.pid}.tmp`);
           fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
           fs.renameSync(temp, file);
           // Caches of earlier builds of this same program and command.

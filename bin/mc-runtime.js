@@ -63,7 +63,7 @@ async function compiledIsFresh() {
 }
 
 const { main } = (await compiledIsFresh())
-  ? loadProgram(process.argv[2])
+  ? loadProgram(process.argv.slice(2))
   : // The TypeScript sources, by Node 24's type stripping (MC_RUNTIME_FROM_SOURCE=1: the tests).
     await import('../entry/mc-runtime.ts');
 // Exit explicitly: open sockets or timers of a plugin that failed to stop must not keep the

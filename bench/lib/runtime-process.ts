@@ -156,7 +156,7 @@ export async function warmCodeCaches(mode: RunMode, commands: string[][]): Promi
   const cacheDir = path.join(process.env.NODE_COMPILE_CACHE ?? path.join(tmpdir(), 'node-compile-cache'), 'mc-runtime');
   const hasStartCache = () => {
     try {
-      return readdirSync(cacheDir).some((name) => name.includes('-start-'));
+      return readdirSync(cacheDir).some((name) => name.includes('-start.'));
     } catch {
       return false;
     }
@@ -164,7 +164,7 @@ export async function warmCodeCaches(mode: RunMode, commands: string[][]): Promi
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mc-bench-warm-'));
   try {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const env = { RUNTIME_DATA_DIR: dataDir, HEALTH_PORT: String(port), CONVEX_URL: 'http://127.0.0.1:9', ACCOUNT_ID: 'bench-warm', SERVICE_TOKEN: 'mc_service_bench_warm' };
+    const env = { RUNTIME_DATA_DIR: dataDir, HEALTH_PORT: String(port), CONVEX_URL: 'http://127.0.0.1:9', ACCOUNT_ID: 'warmup', SERVICE_TOKEN: 'mc_service_warmup_0' };
     const rt = startRuntime(env, mode);
     try {
       const deadline = Date.now() + 120_000;
@@ -175,6 +175,8 @@ export async function warmCodeCaches(mode: RunMode, commands: string[][]): Promi
     } finally {
       await rt.stop();
     }
+    // The `local` commands need the embedded backend's account.
+    cliRun(['local', 'seed'], { RUNTIME_DATA_DIR: dataDir }, mode);
     for (const args of commands) cliRun(args, { RUNTIME_DATA_DIR: dataDir }, mode);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

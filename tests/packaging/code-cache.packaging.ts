@@ -35,7 +35,7 @@ describe('the code cache of the built program', () => {
     expect(r.status, r.stderr).toBe(0);
     return r.stdout;
   };
-  const cacheFiles = (word: string) => readdirSync(cacheDir, { withFileTypes: true }).filter((e) => e.name.includes(`-${word}-`)).map((e) => path.join(cacheDir, e.name));
+  const cacheFiles = (word: string) => readdirSync(cacheDir, { withFileTypes: true }).filter((e) => e.name.includes(`-${word}.`)).map((e) => path.join(cacheDir, e.name));
 
   it('a command writes its cache when it exits; the next run reads it and leaves it as it is', () => {
     const version = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version as string;
