@@ -11,9 +11,9 @@
 //
 // One cache file per command (start, local tasks, deliveries stats, …), in
 // `$NODE_COMPILE_CACHE/mc-runtime/` (else `<os tmpdir>/node-compile-cache/mc-runtime/`); the file
-// name carries the bundle's path, size, mtime and inode, Node's version and the V8 flags, so a new
-// build, Node or flag set never reads another's cache, and V8 rejects a cache it cannot use (it
-// is then written again). A directory another user could write to is not used: a code cache is
+// name carries the bundle's path, size, mtime and inode and Node's version, so a new build or Node
+// never reads another's cache; V8 rejects a cache made under other V8 flags (`--max-opt`, not
+// `--max-semi-space-size`), which is then written again. A directory another user could write to is not used: a code cache is
 // code. NODE_DISABLE_COMPILE_CACHE=1 turns the cache off.
 //
 // Plain JavaScript, loaded by bin/mc-runtime.js and by dist/sdk/plugin-sdk.js: both get the same
@@ -94,7 +94,7 @@ function codeCache(args) {
   }
   const word = words.join('-') || 'other';
   const owner = `${hash(PROGRAM)}-${word}.`;
-  const file = path.join(dir, `${owner}${hash([stat.size, stat.mtimeMs, stat.ino, process.version, process.arch, ...process.execArgv].join('\0'))}.v8cache`);
+  const file = path.join(dir, `${owner}${hash([stat.size, stat.mtimeMs, stat.ino, process.version, process.arch].join('\0'))}.v8cache`);
   return {
     read() {
       try {
