@@ -97,6 +97,22 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/RUNTIME_VERSION=\$\{RUNTIME_VERSION\}/);
   });
 
+  it("makes the start command's code cache at build time with the CMD's node flags, as the image's user, on a throwaway data dir", () => {
+    const [cmd] = argsOf('CMD');
+    const run = argsOf('RUN').find((r) => r.includes('bin/mc-runtime.js start'));
+    expect(run, 'a RUN that starts the runtime once').toBeDefined();
+    // bin/load-program.js: the cache is made under these V8 flags and read under the CMD's.
+    expect(run).toContain(execForm(cmd).join(' '));
+    expect(run).toMatch(/RUNTIME_DATA_DIR=\/tmp\//);
+    // The Convex adapter: the plugins production runs (nothing listens at the address).
+    expect(run).toMatch(/CONVEX_URL=http:\/\/127\.0\.0\.1:\d+ /);
+    const userAt = instructions.findIndex((l) => l === 'USER node');
+    const runAt = instructions.findIndex((l) => l.startsWith('RUN ') && l.includes('bin/mc-runtime.js start'));
+    expect(userAt).toBeGreaterThanOrEqual(0);
+    expect(runAt, 'after USER node: a cache directory is used only by its owner').toBeGreaterThan(userAt);
+    expect(run).toMatch(/ls \/app\/\.compile-cache\/mc-runtime\/\*-start\.\*/);
+  });
+
   describe('HEALTHCHECK', () => {
     let t: TestKernel;
     beforeAll(async () => {
