@@ -14,7 +14,10 @@
  *
  * Plain JavaScript, as scripts/build-dist.mjs.
  */
+import { createRequire, isBuiltin } from 'node:module';
 import path from 'node:path';
+
+const require = createRequire(import.meta.url);
 
 /** `narrow`: specifier → file inside the package (the package's `exports` would refuse it). */
 const NARROW = {
@@ -33,12 +36,26 @@ const LAZY = [
   // prom-client's index exports the Pushgateway class, whose module loads node:http, node:https
   // and node:zlib (~10 ms); the runtime is scraped, it never pushes.
   { importer: 'prom-client/index.js', specifier: './lib/pushgateway', kind: 'class' },
+  // A default metric the metrics plugin collects once it has started (after the server listens).
+  { importer: 'prom-client/lib/metrics/heapSpacesSizeAndUsed.js', specifier: 'v8', kind: 'object' },
+  // pino's worker-thread transports: the runtime writes its logs in-process.
+  { importer: 'pino/lib/transport.js', specifier: 'thread-stream', kind: 'class' },
 ];
 
+/**
+ * `lazy-functions`: a built-in whose functions our own sources import by name. The bundle gets an
+ * ES module exporting each function of it as a wrapper that loads the built-in on first call
+ * (node:fs/promises, with the readline and watch modules it loads, ~4 ms, is used by profile sync
+ * and the doctor only once they run). A name the built-in does not export as a function fails the
+ * build.
+ */
+const LAZY_FUNCTIONS = ['node:fs/promises'];
+
 /** The modules the plugins keep out of start-up, for the packaging test. */
-export const DEFERRED_BUILTINS = ['http2', 'https', 'zlib', 'tls'];
+export const DEFERRED_BUILTINS = ['http2', 'https', 'zlib', 'tls', 'v8', 'fs/promises'];
 
 const NS = 'mc-lazy';
+const FUNCTIONS_NS = 'mc-lazy-functions';
 
 /** A CommonJS stand-in that loads `request` on first use (`class`: also callable with `new`). */
 function standIn(request, kind) {
@@ -73,7 +90,7 @@ export function startupPlugins(root) {
           const entry = LAZY.find((l) => l.specifier === args.path && args.importer.split(path.sep).join('/').endsWith(`node_modules/${l.importer}`));
           if (!entry) return undefined;
           // A bundled module is required by its resolved path; a built-in stays a run-time require.
-          const request = args.path.startsWith('node:') ? args.path : (await build.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir })).path;
+          const request = isBuiltin(args.path) ? args.path : (await build.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir })).path;
           return { path: `${entry.importer}:${args.path}`, namespace: NS, pluginData: { request, kind: entry.kind } };
         });
         build.onLoad({ filter: /.*/, namespace: NS }, (args) => ({
@@ -81,6 +98,23 @@ export function startupPlugins(root) {
           loader: 'js',
           resolveDir: root,
         }));
+      },
+    },
+    {
+      name: 'mc-lazy-functions',
+      setup(build) {
+        const filter = new RegExp(`^(${LAZY_FUNCTIONS.map((s) => s.replace(/[/.]/g, '\\$&')).join('|')})$`);
+        build.onResolve({ filter }, (args) =>
+          args.kind === 'import-statement' && args.namespace === 'file' && !args.importer.split(path.sep).includes('node_modules')
+            ? { path: args.path, namespace: FUNCTIONS_NS }
+            : undefined,
+        );
+        build.onLoad({ filter: /.*/, namespace: FUNCTIONS_NS }, (args) => {
+          const real = require(args.path);
+          const names = Object.keys(real).filter((name) => typeof real[name] === 'function');
+          const wrappers = names.map((name) => `export const ${name} = (...args) => load().${name}(...args);`).join('\n');
+          return { contents: `let real;\nconst load = () => (real ??= require(${JSON.stringify(args.path)}));\n${wrappers}\n`, loader: 'js', resolveDir: root };
+        });
       },
     },
   ];

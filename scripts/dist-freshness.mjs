@@ -16,7 +16,7 @@ export const DIST = path.join(ROOT, 'dist');
 export const BUILD_INFO = path.join(DIST, 'build-info.json');
 const SOURCE_DIRS = ['core', 'entry', 'plugins', 'sdk'];
 // The lockfile: dist/ bundles the dependencies, so a changed dependency makes it stale too.
-const SOURCE_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build-dist.mjs'];
+const SOURCE_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build-dist.mjs', 'scripts/bundle-lazy.mjs'];
 
 function walk(dir, out) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

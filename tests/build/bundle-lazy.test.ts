@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,9 @@ import { NODE, REPO_ROOT } from '../support/cli.ts';
 // @ts-expect-error a plain-JavaScript build script without declarations
 import { DEFERRED_BUILTINS, startupPlugins } from '../../scripts/bundle-lazy.mjs';
 
-const dir = mkdtempSync(path.join(REPO_ROOT, 'node_modules', '.mc-bundle-lazy-'));
+// Outside the repository, as the runtime's own sources are outside any package (the lazy-functions
+// rule applies to them only); packages resolve from the repository's node_modules.
+const dir = mkdtempSync(path.join(os.tmpdir(), 'mc-bundle-lazy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Bundles `source` as the build does and runs it; returns what it printed as JSON. */
@@ -27,6 +30,7 @@ async function bundleAndRun(name: string, source: string, lazy = true): Promise<
   writeFileSync(entry, `${imports.join('\n')}\n${LOADED}\n(async () => {\n${body.join('\n')}\n})();\n`);
   await esbuild.build({
     absWorkingDir: REPO_ROOT,
+    nodePaths: [path.join(REPO_ROOT, 'node_modules')],
     entryPoints: [entry],
     outfile: out,
     bundle: true,
@@ -87,9 +91,21 @@ console.log(JSON.stringify({ webcrypto: loaded('internal/crypto/webcrypto'), byt
     expect(await bundleAndRun('builtins', program)).toEqual({ webcrypto: false, bytes: 4, exists: true, emitter: 'function' });
   });
 
+  it("node:fs/promises, imported by name in the runtime's sources, loads on the first call of one of its functions", async () => {
+    const program = `import { readFile, stat } from 'node:fs/promises';
+const before = loaded('fs/promises');
+const text = await readFile(__filename, 'utf8');
+const size = (await stat(__filename)).size;
+console.log(JSON.stringify({ before, after: loaded('fs/promises'), read: text.includes('fs/promises') && size === Buffer.byteLength(text) }));`;
+    expect(await bundleAndRun('fs-promises', program)).toEqual({ before: false, after: true, read: true });
+  });
+
   it('without the plugins the same program loads them at once (the test would see a regression)', async () => {
     const program = `import client from 'prom-client';
 import Fastify from 'fastify';
+import { readFile } from 'node:fs/promises';
+// Used, as the sources use it (an unused import is dropped).
+globalThis.keep = [client, Fastify, readFile];
 console.log(JSON.stringify(Object.fromEntries(${JSON.stringify(DEFERRED_BUILTINS)}.map((m) => [m, loaded(m)]))));`;
     const eager = await bundleAndRun('eager', program, false);
     const lazy = await bundleAndRun('lazy', program);
