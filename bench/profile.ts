@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { distIsFresh } from '../scripts/dist-freshness.mjs';
+import { freePort } from '../tests/support/free-port.ts';
 import { createWorld } from './lib/world.ts';
 import { firstOk, LAUNCH_FLAGS, startRuntime, type RunMode } from './lib/runtime-process.ts';
 
@@ -79,9 +80,9 @@ const modes: RunMode[] = distIsFresh() ? ['sources', 'compiled'] : ['sources'];
 try {
   for (const mode of modes) {
     const dir = path.join(out, mode);
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const rt = startRuntime(world.env({ HEALTH_PORT: String(port) }), mode, [...LAUNCH_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`]);
-    const livez = await firstOk(`http://127.0.0.1:${port}/livez`, rt.startedAt);
+    const livez = await firstOk(`http://127.0.0.1:${port}/livez`, rt);
     await rt.waitFor(/"msg":"runtime started"/);
     await rt.stop();
     const prof = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!;
@@ -91,7 +92,7 @@ try {
     for (const [k, ms] of cpu.slice(0, 14)) console.log(`  ${k.padEnd(42)} ${ms.toFixed(0).padStart(6)} ms  ${((ms / total) * 100).toFixed(0).padStart(3)}%`);
 
     const hdir = path.join(out, `${mode}-heap`);
-    const port2 = 20_000 + Math.floor(Math.random() * 20_000);
+    const port2 = await freePort();
     const rt2 = startRuntime(world.env({ HEALTH_PORT: String(port2) }), mode, [...LAUNCH_FLAGS, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${hdir}`]);
     await rt2.waitFor(/"msg":"runtime started"/);
     await sleep(5000);

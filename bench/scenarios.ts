@@ -4,6 +4,7 @@
  * process and measures it from outside.
  */
 import { writeFileSync } from 'node:fs';
+import { freePort } from '../tests/support/free-port.ts';
 import { createWorld, type World } from './lib/world.ts';
 import { cliRun, firstOk, startRuntime, type RunMode, type RuntimeProcess } from './lib/runtime-process.ts';
 import { idealMakespanMs, median, percentile, slope } from './lib/stats.ts';
@@ -22,9 +23,9 @@ async function until(what: string, fn: () => boolean, timeoutMs: number, everyMs
 }
 
 async function started(world: World, mode: RunMode, extra: Record<string, string>): Promise<{ rt: RuntimeProcess; port: number }> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = await freePort();
   const rt = startRuntime(world.env({ HEALTH_PORT: String(port), ...extra }), mode);
-  await firstOk(`http://127.0.0.1:${port}/livez`, rt.startedAt);
+  await firstOk(`http://127.0.0.1:${port}/livez`, rt);
   await rt.waitFor(/"msg":"runtime started"/);
   return { rt, port };
 }
@@ -174,10 +175,10 @@ export async function startup(mode: RunMode, runs: number): Promise<{ livezMs: n
   const rss: number[] = [];
   try {
     for (let i = 0; i < runs; i++) {
-      const port = 20_000 + Math.floor(Math.random() * 20_000);
+      const port = await freePort();
       const rt = startRuntime(world.env({ HEALTH_PORT: String(port) }), mode);
       try {
-        livez.push(await firstOk(`http://127.0.0.1:${port}/livez`, rt.startedAt));
+        livez.push(await firstOk(`http://127.0.0.1:${port}/livez`, rt));
         cpu.push(rt.cpuMs());
         await rt.waitFor(/"msg":"runtime started"/);
         await sleep(5000);

@@ -9,6 +9,7 @@ import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { childEnv, NODE, REPO_ROOT } from '../../tests/support/cli.ts';
+import { freePort } from '../../tests/support/free-port.ts';
 
 export const BIN = path.join(REPO_ROOT, 'bin', 'mc-runtime.js');
 const CLOCK_TICKS_PER_S = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -163,7 +164,7 @@ export async function warmCodeCaches(mode: RunMode, commands: string[][]): Promi
   };
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mc-bench-warm-'));
   try {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const env = { RUNTIME_DATA_DIR: dataDir, HEALTH_PORT: String(port), CONVEX_URL: 'http://127.0.0.1:9', ACCOUNT_ID: 'warmup', SERVICE_TOKEN: 'mc_service_warmup_0' };
     const rt = startRuntime(env, mode);
     try {
@@ -200,12 +201,17 @@ function getStatus(url: string, timeoutMs: number): Promise<number> {
   });
 }
 
-export async function firstOk(url: string, since: number, timeoutMs = 180_000): Promise<number> {
+export async function firstOk(url: string, rt: Pick<RuntimeProcess, 'startedAt' | 'child' | 'tail'>, timeoutMs = 180_000): Promise<number> {
+  const since = rt.startedAt;
   for (;;) {
     try {
       if ((await getStatus(url, 500)) === 200) return performance.now() - since;
     } catch {
       // not listening yet
+    }
+    // A runtime that exited (a port taken, a bad config) never answers: say so now, with its output.
+    if (rt.child.exitCode !== null || rt.child.signalCode !== null) {
+      throw new Error(`the runtime exited (${rt.child.exitCode ?? rt.child.signalCode}) before ${url} answered; output:\n${rt.tail().slice(-4000)}`);
     }
     if (performance.now() - since > timeoutMs) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 5));
