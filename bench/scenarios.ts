@@ -65,6 +65,7 @@ export async function burst(mode: RunMode, opts: { agents: number; perAgent: num
   const { rt } = await started(world, mode, { HEARTBEAT_ENABLED: 'false' });
   /** [start µs, end µs, delivered] of the burst, for BENCH_CPU_PROF. */
   const profileWindow = [0, 0, 0];
+  const warmWindow = [0, 0, 0];
   try {
     await sleep(3000);
     const idleRssMiB = rt.rssMiB();
@@ -100,9 +101,12 @@ export async function burst(mode: RunMode, opts: { agents: number; perAgent: num
       await sleep(1000);
       const warm0 = rt.cpuMs();
       const warmDelivered0 = world.delivered();
+      warmWindow[0] = monotonicUs();
       world.assign(slugs);
       await until('the second burst to be delivered', done, 600_000, 50, () => (peak = Math.max(peak, rt.rssMiB())));
-      cpuMsPerNotificationWarm = (rt.cpuMs() - warm0) / Math.max(1, world.delivered() - warmDelivered0);
+      warmWindow[1] = monotonicUs();
+      warmWindow[2] = world.delivered() - warmDelivered0;
+      cpuMsPerNotificationWarm = (rt.cpuMs() - warm0) / Math.max(1, warmWindow[2]);
     }
     const workS = (tEnd - firstHit) / 1000;
     // Each assignment is a task of its own, so a session of its own (task:{id}:agent:{slug}), in creation order.
@@ -130,8 +134,12 @@ export async function burst(mode: RunMode, opts: { agents: number; perAgent: num
     await world.close();
     const dir = process.env.BENCH_CPU_PROF;
     const file = dir && profileWindow[2] > 0 ? profileOf(dir, rt.pid) : undefined;
-    if (file) writeFileSync(`${file}.window.json`, JSON.stringify({ fromUs: profileWindow[0], toUs: profileWindow[1], delivered: profileWindow[2] }));
-    if (file) printProfile(`CPU profile of the burst (${file})`, summariseProfile(file, profileWindow[0], profileWindow[1]), profileWindow[2]);
+    if (file) {
+      const warm = warmWindow[2] > 0 ? { warm: { fromUs: warmWindow[0], toUs: warmWindow[1], delivered: warmWindow[2] } } : {};
+      writeFileSync(`${file}.window.json`, JSON.stringify({ fromUs: profileWindow[0], toUs: profileWindow[1], delivered: profileWindow[2], ...warm }));
+      printProfile(`CPU profile of the burst (${file})`, summariseProfile(file, profileWindow[0], profileWindow[1]), profileWindow[2]);
+      if (warmWindow[2] > 0) printProfile('the same, the identical second burst (warm)', summariseProfile(file, warmWindow[0], warmWindow[1]), warmWindow[2]);
+    }
   }
 }
 
