@@ -13,8 +13,9 @@
 // `$NODE_COMPILE_CACHE/mc-runtime/` (else `<os tmpdir>/node-compile-cache/mc-runtime/`); the file
 // name carries the bundle's path, size, mtime and inode and Node's version, so a new build or Node
 // never reads another's cache; V8 rejects a cache made under other V8 flags (`--max-opt`, not
-// `--max-semi-space-size`), which is then written again. A directory another user could write to is not used: a code cache is
-// code. NODE_DISABLE_COMPILE_CACHE=1 turns the cache off.
+// `--max-semi-space-size`), which is then written again. A directory another user could write to
+// is not used: a code cache is code (on Windows, whose modes are not POSIX ones, the check fails
+// closed and there is no cache). NODE_DISABLE_COMPILE_CACHE=1 turns the cache off.
 //
 // Plain JavaScript, loaded by bin/mc-runtime.js and by dist/sdk/plugin-sdk.js: both get the same
 // instance of the program, so a plugin loaded by path shares the runtime's definePlugin.
@@ -23,7 +24,7 @@ const fs = process.getBuiltinModule('node:fs');
 const path = process.getBuiltinModule('node:path');
 const vm = process.getBuiltinModule('node:vm');
 const { createRequire } = process.getBuiltinModule('node:module');
-const { subscribe } = process.getBuiltinModule('node:diagnostics_channel');
+const { subscribe, unsubscribe } = process.getBuiltinModule('node:diagnostics_channel');
 
 export const PROGRAM = path.join(import.meta.dirname, '..', 'dist', 'core', 'cli', 'main.cjs');
 /** Published by the start command once every plugin has started (core/cli/start.ts). */
@@ -121,8 +122,15 @@ function codeCache(args) {
           // A cache is an optimisation: a read-only or full disk only costs the next start its compile time.
         }
       };
-      if (word === 'start') subscribe(STARTED_CHANNEL, write);
-      else process.once('exit', write);
+      if (word === 'start') {
+        const onStarted = () => {
+          unsubscribe(STARTED_CHANNEL, onStarted);
+          write();
+        };
+        subscribe(STARTED_CHANNEL, onStarted);
+      } else {
+        process.once('exit', write);
+      }
     },
   };
 }
