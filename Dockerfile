@@ -1,7 +1,8 @@
 # Mission Control runtime: one container per account. Build from the repository root:
 #   docker build --build-arg RUNTIME_VERSION="$(git describe --tags --always)" -t mission-control-runtime .
-# The image runs the bundle in dist/ (scripts/build-dist.mjs: one ES module instead of ~1,000
-# source and dependency modules): start-up and memory are what docs/performance.md measures.
+# The image runs the bundle in dist/ (scripts/build-dist.mjs: one script instead of ~1,000 source
+# and dependency modules, run by bin/load-program.js with its code cache): start-up and memory are
+# what docs/performance.md measures.
 ARG NODE_IMAGE=node:24-slim
 
 FROM ${NODE_IMAGE} AS build
@@ -51,15 +52,16 @@ USER node
 # V8's compiled code for the program, made once at build time so that a new container does not
 # compile it again: one real `start` with the plugins production runs (the Convex backend, at an
 # address where nothing listens; a throwaway data dir; no gateway), stopped as soon as every plugin
-# has started, which is when bin/load-program.js writes the start command's code cache. The node
-# flag must be the CMD's: the cache is kept per flag set. Made as node: a cache directory is used
-# only by its owner.
+# has started, which is when bin/load-program.js writes the start command's code cache (named by the
+# program's content hash, so it is found on any host the image runs on). The node flag must be the
+# CMD's: V8 rejects a cache made under other V8 flags. Made as node: a cache directory is used only
+# by its owner.
 ENV NODE_COMPILE_CACHE=/app/.compile-cache
 RUN RUNTIME_DATA_DIR=/tmp/mc-warm CONVEX_URL=http://127.0.0.1:9 ACCOUNT_ID=warmup SERVICE_TOKEN=mc_service_warmup_0 \
     node --max-semi-space-size=1 bin/mc-runtime.js start > /tmp/mc-warm.log 2>&1 & pid=$!; \
-    for i in $(seq 1 600); do ls /app/.compile-cache/mc-runtime/*-start.* > /dev/null 2>&1 && break; sleep 0.1; done; \
-    kill -TERM $pid; wait $pid; \
-    ls /app/.compile-cache/mc-runtime/*-start.* > /dev/null || { cat /tmp/mc-warm.log; exit 1; }; \
+    for i in $(seq 1 600); do ls /app/.compile-cache/mc-runtime-*/*-start.* > /dev/null 2>&1 && break; kill -0 $pid 2> /dev/null || break; sleep 0.1; done; \
+    kill -TERM $pid 2> /dev/null; wait $pid; \
+    ls /app/.compile-cache/mc-runtime-*/*-start.* > /dev/null || { cat /tmp/mc-warm.log; exit 1; }; \
     rm -rf /tmp/mc-warm /tmp/mc-warm.log
 EXPOSE 3000
 # Exec-form CMD: node is PID 1 and receives SIGTERM itself (drain, offline report, exit 0).

@@ -10,12 +10,14 @@
 // command exits. Later processes then skip compiling everything that run compiled.
 //
 // One cache file per command (start, local tasks, deliveries stats, …), in
-// `$NODE_COMPILE_CACHE/mc-runtime/` (else `<os tmpdir>/node-compile-cache/mc-runtime/`); the file
-// name carries the bundle's path, size, mtime and inode and Node's version, so a new build or Node
-// never reads another's cache; V8 rejects a cache made under other V8 flags (`--max-opt`, not
-// `--max-semi-space-size`), which is then written again. A directory another user could write to
-// is not used: a code cache is code (on Windows, whose modes are not POSIX ones, the check fails
-// closed and there is no cache). NODE_DISABLE_COMPILE_CACHE=1 turns the cache off.
+// `$NODE_COMPILE_CACHE/mc-runtime-<uid>/` (else under `<os tmpdir>/node-compile-cache/`). V8 checks a
+// cache only against its own version, its flags and the source's length, so the file name carries
+// the program's content hash (recorded in dist/build-info.json by the build), its size and mtime,
+// and Node's version; a cache made under other V8 flags (`--max-opt`, not `--max-semi-space-size`)
+// is rejected by V8 and written again. A cache is code: it is read and written only in a directory
+// of this user that no one else can write to, never through a symbolic link (on Windows, whose modes
+// are not POSIX ones, the check fails closed and there is no cache); it is written to a temp file
+// of its own and renamed, so a reader never sees half of one. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
 //
 // Plain JavaScript, loaded by bin/mc-runtime.js and by dist/sdk/plugin-sdk.js: both get the same
 // instance of the program, so a plugin loaded by path shares the runtime's definePlugin.
@@ -47,6 +49,8 @@ export function loadProgram(args) {
     filename: PROGRAM,
     dirname: path.dirname(PROGRAM),
     resolve: (specifier) => import.meta.resolve(specifier),
+    // The program's plugin imports (core/loader.ts), from this ES module.
+    importModule: (url) => import(url),
   };
   try {
     // Stack traces mapped to the TypeScript sources (--enable-source-maps) need Node's own loader,
@@ -68,8 +72,6 @@ function runWithCodeCache(args) {
     filename: PROGRAM,
     lineOffset: -1,
     cachedData,
-    // import() inside the program (plugins by path or package) goes to Node's own ES module loader.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const mod = { exports: {}, filename: PROGRAM, id: PROGRAM, loaded: false };
   script.runInThisContext()(mod.exports, createRequire(PROGRAM), mod, PROGRAM, path.dirname(PROGRAM));
@@ -80,13 +82,17 @@ function runWithCodeCache(args) {
 
 function codeCache(args) {
   if (process.env.NODE_DISABLE_COMPILE_CACHE === '1') return undefined;
+  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
   const base = process.env.NODE_COMPILE_CACHE || path.join(process.getBuiltinModule('node:os').tmpdir(), 'node-compile-cache');
-  const dir = path.join(base, 'mc-runtime');
-  let stat;
+  const dir = path.join(base, `mc-runtime-${uid ?? 'user'}`);
+  let key;
   try {
-    stat = fs.statSync(PROGRAM);
+    const { programHash } = JSON.parse(fs.readFileSync(path.join(PROGRAM, '..', '..', '..', 'build-info.json'), 'utf8'));
+    if (typeof programHash !== 'string' || programHash.length < 16) return undefined;
+    const stat = fs.statSync(PROGRAM);
+    key = hash([programHash, stat.size, stat.mtimeMs, process.version, process.arch].join('\0'));
   } catch {
-    return undefined;
+    return undefined; // not built by scripts/build-dist.mjs: no cache
   }
   const words = [];
   for (const arg of args.slice(0, 2)) {
@@ -95,14 +101,21 @@ function codeCache(args) {
   }
   const word = words.join('-') || 'other';
   const owner = `${hash(PROGRAM)}-${word}.`;
-  const file = path.join(dir, `${owner}${hash([stat.size, stat.mtimeMs, stat.ino, process.version, process.arch].join('\0'))}.v8cache`);
+  const file = path.join(dir, `${owner}${key}.v8cache`);
+  const ours = (stat) => (uid === undefined || stat.uid === uid) && (stat.mode & 0o022) === 0;
   return {
     read() {
+      let fd;
       try {
-        if (!safeDir(dir)) return undefined;
-        return fs.readFileSync(file);
+        const dirStat = fs.lstatSync(dir);
+        if (!dirStat.isDirectory() || !ours(dirStat)) return undefined;
+        fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+        const stat = fs.fstatSync(fd);
+        return stat.isFile() && ours(stat) ? fs.readFileSync(fd) : undefined;
       } catch {
         return undefined;
+      } finally {
+        if (fd !== undefined) fs.closeSync(fd);
       }
     },
     writeWhenWarm(script) {
@@ -112,9 +125,10 @@ function codeCache(args) {
         written = true;
         try {
           fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-          if (!safeDir(dir)) return;
-          const temp = path.join(dir, `.${process.pid}.tmp`);
-          fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
+          const dirStat = fs.lstatSync(dir);
+          if (!dirStat.isDirectory() || !ours(dirStat)) return;
+          const temp = path.join(dir, `.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
+          fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600, flag: 'wx' });
           fs.renameSync(temp, file);
           // Caches of earlier builds of this same program and command.
           for (const name of fs.readdirSync(dir)) if (name.startsWith(owner) && path.join(dir, name) !== file) fs.rmSync(path.join(dir, name), { force: true });
@@ -129,16 +143,11 @@ function codeCache(args) {
         };
         subscribe(STARTED_CHANNEL, onStarted);
       } else {
-        process.once('exit', write);
+        // Only a command that succeeded: a mistyped one leaves no cache behind.
+        process.once('exit', (code) => code === 0 && write());
       }
     },
   };
-}
-
-/** Only a directory of this user that no one else can write to (a code cache is code). */
-function safeDir(dir) {
-  const stat = fs.statSync(dir);
-  return stat.isDirectory() && (typeof process.getuid !== 'function' || stat.uid === process.getuid()) && (stat.mode & 0o022) === 0;
 }
 
 /** FNV-1a, 32 bits, as hex: names cache files without loading node:crypto at start. */

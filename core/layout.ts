@@ -2,7 +2,7 @@
  * Where this runtime's own files are, in every form it runs in:
  *
  * - the TypeScript sources of a checkout (`core/`, `plugins/`, `sdk/` at the package root);
- * - the bundle in `dist/` (scripts/build-dist.mjs): `dist/core/cli/main.js`, `dist/sdk/plugin-sdk.js`,
+ * - the bundle in `dist/` (scripts/build-dist.mjs): `dist/core/cli/main.cjs`, `dist/sdk/plugin-sdk.js`,
  *   `dist/plugins/<id>/index.js` and shared chunks in `dist/core/`.
  *
  * In the bundle this module's code sits in whichever output file esbuild put it, so paths are

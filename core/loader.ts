@@ -77,8 +77,16 @@ function isPathSpecifier(use: string): boolean {
   return use.startsWith('./') || use.startsWith('../') || path.isAbsolute(use);
 }
 
+/**
+ * Imports a plugin module by URL. In the bundle, the program's loader (bin/load-program.js) hands it
+ * an `importModule` on `import.meta`: the one `import()` of the program then runs in an ES module of
+ * Node's own loader, not through vm's (experimental) dynamic-import hook.
+ */
+const importModule =
+  (import.meta as ImportMeta & { importModule?: (url: string) => Promise<unknown> }).importModule ?? ((url: string) => import(url));
+
 async function importDefinition(from: string | BuiltinPluginModule): Promise<unknown> {
-  const mod = (typeof from === 'string' ? await import(from) : await from()) as { default?: unknown; plugin?: unknown };
+  const mod = (typeof from === 'string' ? await importModule(from) : await from()) as { default?: unknown; plugin?: unknown };
   return mod.default ?? mod.plugin;
 }
 

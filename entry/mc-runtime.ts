@@ -1,7 +1,7 @@
 /**
  * The program: the CLI with the built-in plugins of this distribution, and the
  * plugin SDK. `bin/mc-runtime.js` runs this module (its sources, or the bundle
- * esbuild makes of it: dist/core/cli/main.js, one file). The kernel and the CLI
+ * esbuild makes of it: dist/core/cli/main.cjs, one file). The kernel and the CLI
  * know no plugin; this is where the two meet.
  *
  * The SDK's exports are re-exported so that the bundle's SDK entry

@@ -20,11 +20,12 @@
  * fingerprint of the sources (path, size, mtime, and the lockfile); dist-freshness.mjs compares it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { BUILD_INFO, DIST, ROOT, sourceFingerprint, distIsFresh } from './dist-freshness.mjs';
-import { startupPlugins } from './bundle-lazy.mjs';
+import { PROGRAM_FORMAT, startupPlugins } from './bundle-lazy.mjs';
 
 const ifStale = process.argv.includes('--if-stale');
 if (ifStale && distIsFresh()) process.exit(0);
@@ -90,7 +91,7 @@ try {
     splitting: false,
     // A CommonJS script, not an ES module: bin/load-program.js compiles it with vm.Script, whose code
     // cache can be made after the program ran (an ES module's only right after it was compiled).
-    format: 'cjs',
+    format: PROGRAM_FORMAT,
     platform: 'node',
     target: 'node24',
     // Whitespace and syntax are minified (the file is about half the size, and V8 reads every
@@ -137,5 +138,8 @@ writeFileSync(
 const declarations = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit', cwd: ROOT });
 if (declarations.status !== 0) fail(`tsc failed (exit ${declarations.status ?? declarations.signal})`);
 
-writeFileSync(BUILD_INFO, JSON.stringify({ fingerprint, builtAt: new Date().toISOString() }) + '\n');
+// The program's content hash names its code cache (bin/load-program.js): V8 checks a cache only
+// against the source's length, and an install gives every file the same mtime.
+const programHash = createHash('sha256').update(readFileSync(path.join(DIST, 'core', 'cli', 'main.cjs'))).digest('hex');
+writeFileSync(BUILD_INFO, JSON.stringify({ fingerprint, programHash, builtAt: new Date().toISOString() }) + '\n');
 console.error(`build-dist: dist/ built in ${((Date.now() - started) / 1000).toFixed(1)} s`);

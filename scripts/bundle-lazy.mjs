@@ -51,6 +51,13 @@ const LAZY = [
  */
 const LAZY_FUNCTIONS = ['node:fs/promises'];
 
+/**
+ * The program's module format (scripts/build-dist.mjs): a CommonJS script, whose code cache
+ * bin/load-program.js can write after it ran, and whose built-in imports are plain `require`s (an
+ * ES module's `import … from 'node:x'` builds the built-in's ES facade, which reads every export).
+ */
+export const PROGRAM_FORMAT = 'cjs';
+
 /** The modules the plugins keep out of start-up, for the packaging test. */
 export const DEFERRED_BUILTINS = ['http2', 'https', 'zlib', 'tls', 'v8', 'fs/promises'];
 
@@ -105,7 +112,7 @@ export function startupPlugins(root) {
       setup(build) {
         const filter = new RegExp(`^(${LAZY_FUNCTIONS.map((s) => s.replace(/[/.]/g, '\\$&')).join('|')})$`);
         build.onResolve({ filter }, (args) =>
-          args.kind === 'import-statement' && args.namespace === 'file' && !args.importer.split(path.sep).includes('node_modules')
+          args.kind === 'import-statement' && args.namespace === 'file' && !path.relative(root, args.importer).split(path.sep).includes('node_modules')
             ? { path: args.path, namespace: FUNCTIONS_NS }
             : undefined,
         );

@@ -154,10 +154,12 @@ export function startRuntime(env: Record<string, string>, mode: RunMode, nodeArg
  * once (a command writes its cache when it exits). Later runtimes and commands of the run read them.
  */
 export async function warmCodeCaches(mode: RunMode, commands: string[][]): Promise<void> {
-  const cacheDir = path.join(process.env.NODE_COMPILE_CACHE ?? path.join(tmpdir(), 'node-compile-cache'), 'mc-runtime');
+  const base = process.env.NODE_COMPILE_CACHE ?? path.join(tmpdir(), 'node-compile-cache');
   const hasStartCache = () => {
     try {
-      return readdirSync(cacheDir).some((name) => name.includes('-start.'));
+      return readdirSync(base)
+        .filter((d) => d.startsWith('mc-runtime-'))
+        .some((d) => readdirSync(path.join(base, d)).some((name) => name.includes('-start.')));
     } catch {
       return false;
     }

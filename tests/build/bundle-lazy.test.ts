@@ -11,19 +11,22 @@ import * as esbuild from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NODE, REPO_ROOT } from '../support/cli.ts';
 // @ts-expect-error a plain-JavaScript build script without declarations
-import { DEFERRED_BUILTINS, startupPlugins } from '../../scripts/bundle-lazy.mjs';
+import { DEFERRED_BUILTINS, PROGRAM_FORMAT, startupPlugins } from '../../scripts/bundle-lazy.mjs';
 
 // Outside the repository, as the runtime's own sources are outside any package (the lazy-functions
 // rule applies to them only); packages resolve from the repository's node_modules.
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mc-bundle-lazy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Bundles `source` as the build does and runs it; returns what it printed as JSON. */
-async function bundleAndRun(name: string, source: string, lazy = true): Promise<Record<string, unknown>> {
+/**
+ * Bundles `source` as the build does (its format, its plugins) and runs it; returns what it printed
+ * as JSON. `format` replaces the build's, for a test's counter-check.
+ */
+async function bundleAndRun(name: string, source: string, lazy = true, format: 'cjs' | 'esm' = PROGRAM_FORMAT): Promise<Record<string, unknown>> {
   const entry = path.join(dir, `${name}.mjs`);
-  const out = path.join(dir, `${name}.bundle.cjs`);
-  // A CommonJS script, as the program is: its imports stay on top, the rest runs in an async
-  // function (no top-level await).
+  const out = path.join(dir, `${name}.bundle.${format === 'cjs' ? 'cjs' : 'mjs'}`);
+  // The imports stay on top, the rest runs in an async function (a CommonJS script has no
+  // top-level await).
   const lines = source.split('\n');
   const imports = lines.filter((l) => l.startsWith('import '));
   const body = lines.filter((l) => !l.startsWith('import '));
@@ -34,11 +37,13 @@ async function bundleAndRun(name: string, source: string, lazy = true): Promise<
     entryPoints: [entry],
     outfile: out,
     bundle: true,
-    format: 'cjs',
+    format,
     platform: 'node',
     target: 'node24',
     logLevel: 'silent',
     plugins: lazy ? (startupPlugins(REPO_ROOT) as esbuild.Plugin[]) : [],
+    // An ES module bundle of CommonJS dependencies needs a require of its own.
+    ...(format === 'esm' ? { banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } } : {}),
   });
   const r = spawnSync(NODE, [out], { encoding: 'utf8', timeout: 60_000 });
   expect(r.stderr).toBe('');
@@ -82,13 +87,15 @@ console.log(JSON.stringify({ before, after: loaded('zlib'), counted: text.includ
     expect(await bundleAndRun('prom', program)).toEqual({ before: false, after: true, counted: true, real: 'Pushgateway' });
   });
 
-  it("imports of built-ins in the CommonJS program run no ES module facade: node:crypto's webcrypto stays unloaded, and every import form works", async () => {
+  it("imports of built-ins in the program's format run no ES module facade: node:crypto's webcrypto stays unloaded, and every import form works", async () => {
     const program = `import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import * as path from 'node:path';
 import { EventEmitter } from 'node:events';
 console.log(JSON.stringify({ webcrypto: loaded('internal/crypto/webcrypto'), bytes: randomBytes(4).length, exists: fs.existsSync(path.join(process.cwd(), 'package.json')), emitter: typeof new EventEmitter().on }));`;
     expect(await bundleAndRun('builtins', program)).toEqual({ webcrypto: false, bytes: 4, exists: true, emitter: 'function' });
+    // The same program as an ES module bundle builds node:crypto's facade (what the format avoids).
+    expect((await bundleAndRun('builtins-esm', program, true, 'esm')).webcrypto).toBe(true);
   });
 
   it("node:fs/promises, imported by name in the runtime's sources, loads on the first call of one of its functions", async () => {

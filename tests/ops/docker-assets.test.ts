@@ -110,7 +110,7 @@ describe('Dockerfile', () => {
     const runAt = instructions.findIndex((l) => l.startsWith('RUN ') && l.includes('bin/mc-runtime.js start'));
     expect(userAt).toBeGreaterThanOrEqual(0);
     expect(runAt, 'after USER node: a cache directory is used only by its owner').toBeGreaterThan(userAt);
-    expect(run).toMatch(/ls \/app\/\.compile-cache\/mc-runtime\/\*-start\.\*/);
+    expect(run).toMatch(/ls \/app\/\.compile-cache\/mc-runtime-\*\/\*-start\.\*/);
   });
 
   describe('HEALTHCHECK', () => {

@@ -5,7 +5,8 @@
  * outside, as an operator would: the cache files, and that each command still works.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,8 @@ import { childEnv, NODE, REPO_ROOT } from '../support/cli.ts';
 import { freePort } from '../support/free-port.ts';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'mc-runtime.js');
+/** The mtime npm gives every file of an installed package (1985-10-26), in seconds. */
+const NPM_MTIME = 499162500;
 
 describe('the code cache of the built program', () => {
   let dir: string;
@@ -24,7 +27,7 @@ describe('the code cache of the built program', () => {
     expect(build.status, build.stderr).toBe(0);
     dir = mkdtempSync(path.join(os.tmpdir(), 'mc-code-cache-'));
     cacheRoot = path.join(dir, 'cache');
-    cacheDir = path.join(cacheRoot, 'mc-runtime');
+    cacheDir = path.join(cacheRoot, `mc-runtime-${process.getuid?.() ?? 'user'}`);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -88,11 +91,78 @@ describe('the code cache of the built program', () => {
     expect(readdirSync(cacheDir)).toEqual([]);
   });
 
+  it('a cache directory that is a symbolic link is neither read nor written, even to a directory of this user', () => {
+    rmSync(cacheDir, { recursive: true, force: true });
+    const elsewhere = mkdtempSync(path.join(dir, 'elsewhere-'));
+    chmodSync(elsewhere, 0o700);
+    symlinkSync(elsewhere, cacheDir);
+    run('version');
+    expect(readdirSync(elsewhere)).toEqual([]);
+    rmSync(cacheDir, { force: true });
+  });
+
+  it('a command that fails leaves no cache behind (a mistyped command is not a command)', () => {
+    const r = spawnSync(NODE, [BIN, 'no-such-command'], { cwd: dir, env: env(), encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(existsSync(cacheDir) ? readdirSync(cacheDir).filter((n) => n.includes('-no-such-command.')) : []).toEqual([]);
+  });
+
+  it('a plugin named by path loads into the running program without a warning on stderr', async () => {
+    const config = path.join(dir, 'with-path-plugin.json');
+    const plugin = path.join(REPO_ROOT, 'examples', 'plugin-word-count', 'index.js');
+    writeFileSync(config, JSON.stringify({ runtime: { dataDir: path.join(dir, 'data-path-plugin') }, plugins: ['http', 'backend-local', 'tools-task', { use: plugin }] }));
+    const port = await freePort();
+    const child = spawn(NODE, ['--max-semi-space-size=1', BIN, 'start', '--config', config], { cwd: dir, env: env({ HEALTH_PORT: String(port) }) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!stdout.includes('"msg":"runtime started"')) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no start; output:\n${stdout}\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // A warning is written on a later tick than the import that caused it.
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    expect(stdout).toContain('word-count');
+    expect(stderr).not.toMatch(/Warning/);
+  });
+
   it('NODE_DISABLE_COMPILE_CACHE=1 turns it off', () => {
     rmSync(cacheDir, { recursive: true, force: true });
     const r = spawnSync(NODE, [BIN, 'version'], { cwd: dir, env: env({ NODE_DISABLE_COMPILE_CACHE: '1' }), encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(() => readdirSync(cacheDir)).toThrow(/ENOENT/);
+  });
+
+  it('a program rebuilt with other content of the same size and mtime does not read the old cache', () => {
+    // An installed layout of its own (no sources beside it: bin/ runs dist/ as it is), as npm leaves
+    // it: every file with the same mtime, and V8 checks a cache only against the source's length.
+    const pkg = mkdtempSync(path.join(dir, 'pkg-'));
+    for (const part of ['bin', 'dist', 'config', 'package.json']) cpSync(path.join(REPO_ROOT, part), path.join(pkg, part), { recursive: true });
+    symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(pkg, 'node_modules'));
+    const program = path.join(pkg, 'dist', 'core', 'cli', 'main.cjs');
+    utimesSync(program, NPM_MTIME, NPM_MTIME);
+    const help = () => {
+      const r = spawnSync(NODE, [path.join(pkg, 'bin', 'mc-runtime.js'), 'help'], { cwd: dir, env: env(), encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    expect(help()).toContain('in the working directory is read');
+    expect(readdirSync(cacheDir).filter((n) => n.includes('-help.'))).toHaveLength(1);
+    // "Rebuild" it: the same length, other text, the same mtime (npm gives every file one), and the
+    // build's record of its hash.
+    writeFileSync(program, readFileSync(program, 'latin1').replace('in the working directory is read', 'in the WORKING DIRECTORY is read'), 'latin1');
+    utimesSync(program, NPM_MTIME, NPM_MTIME);
+    const infoFile = path.join(pkg, 'dist', 'build-info.json');
+    const info = JSON.parse(readFileSync(infoFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(infoFile, JSON.stringify({ ...info, programHash: createHash('sha256').update(readFileSync(program)).digest('hex') }));
+    expect(help()).toContain('in the WORKING DIRECTORY is read');
   });
 
   it('with --enable-source-maps, stack traces of the program name the TypeScript sources', () => {
