@@ -29,8 +29,6 @@ const { createRequire } = process.getBuiltinModule('node:module');
 const { subscribe, unsubscribe } = process.getBuiltinModule('node:diagnostics_channel');
 
 export const PROGRAM = path.join(import.meta.dirname, '..', 'dist', 'core', 'cli', 'main.cjs');
-/** Published by the start command once every plugin has started (core/cli/start.ts). */
-export const STARTED_CHANNEL = 'mc-runtime.started';
 const IMPORT_META = Symbol.for('mission-control-runtime.import-meta');
 
 let program;
@@ -76,7 +74,7 @@ function runWithCodeCache(args) {
   const mod = { exports: {}, filename: PROGRAM, id: PROGRAM, loaded: false };
   script.runInThisContext()(mod.exports, createRequire(PROGRAM), mod, PROGRAM, path.dirname(PROGRAM));
   mod.loaded = true;
-  if (cache && (!cachedData || script.cachedDataRejected)) cache.writeWhenWarm(script);
+  if (cache && (!cachedData || script.cachedDataRejected)) cache.writeWhenWarm(script, mod.exports.STARTED_CHANNEL);
   return mod.exports;
 }
 
@@ -118,7 +116,8 @@ function codeCache(args) {
         if (fd !== undefined) fs.closeSync(fd);
       }
     },
-    writeWhenWarm(script) {
+    /** `startedChannel`: the program's announcement that `start` has started every plugin. */
+    writeWhenWarm(script, startedChannel) {
       let written = false;
       const write = () => {
         if (written) return;
@@ -138,10 +137,10 @@ function codeCache(args) {
       };
       if (word === 'start') {
         const onStarted = () => {
-          unsubscribe(STARTED_CHANNEL, onStarted);
+          unsubscribe(startedChannel, onStarted);
           write();
         };
-        subscribe(STARTED_CHANNEL, onStarted);
+        subscribe(startedChannel, onStarted);
       } else {
         // Only a command that succeeded: a mistyped one leaves no cache behind.
         process.once('exit', (code) => code === 0 && write());

@@ -14,4 +14,6 @@ import { builtinPlugins } from '../plugins/catalog.ts';
 registerBuiltinPlugins(builtinPlugins);
 
 export { main } from '../core/cli/main.ts';
+// The channel `start` announces on when every plugin has started (bin/load-program.js listens).
+export { STARTED_CHANNEL } from '../core/cli/context.ts';
 export * from '../sdk/plugin-sdk.ts';

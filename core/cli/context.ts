@@ -7,6 +7,12 @@ import { PACKAGE_ROOT } from '../layout.ts';
 export { PACKAGE_ROOT };
 export const DEFAULT_CONFIG = path.join(PACKAGE_ROOT, 'config', 'default.json');
 
+/**
+ * Published by `start` once every plugin has started (`{ plugins }`: how many). The program exports
+ * it (entry/mc-runtime.ts): bin/load-program.js writes its code cache then.
+ */
+export const STARTED_CHANNEL = 'mc-runtime.started';
+
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;

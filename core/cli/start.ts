@@ -7,11 +7,8 @@ import { loadConfig, ConfigError } from '../config/index.ts';
 import { Kernel, BootError } from '../kernel.ts';
 import { createLogger, SecretSet } from '../logger.ts';
 import type { ConfigWatcher } from '../config-watch.ts';
-import { runtimeVersion, type CliIo } from './context.ts';
+import { runtimeVersion, STARTED_CHANNEL, type CliIo } from './context.ts';
 import { acquireDataDirLock, leaseFromEnv, type DataDirLock } from '../data-dir-lock.ts';
-
-/** Published once every plugin has started; `{ plugins }` is how many. */
-export const STARTED_CHANNEL = 'mc-runtime.started';
 
 export interface StartOptions {
   configPath: string;
