@@ -270,23 +270,49 @@ describe(`real OpenClaw gateway (runtime settings: ${Object.entries(RUNTIME_SETT
   });
 
   scenario('6. gateway killed mid-turn, started again 10 s later → delivered exactly once, no attempt spent on the outage', async (w) => {
-    const { engineer } = agentIds(w);
-    const reply = 'Incident summary: the gateway outage is over and nothing was lost.';
-    const taskId = createTask(w, `Summarise the incident ${directive('engineer', ['hang', `say ${reply}`])}`, [engineer]);
-    const n = await notification(w, taskId, (x) => x.type === 'assignment' && x.recipient_id === engineer, 'the assignment notification');
-    await eventually('the turn to reach the model (the model holds its answer)', () => w.model.forNotification(n.id).length > 0, TURN_TIMEOUT_MS);
-    await w.gateway.kill();
-    await sleep(10_000);
-    expect(isDelivered(w, n.id), 'the notification is not delivered while the gateway is down').toBe(false);
-    await w.startGateway();
-    await deliveredNotification(w, n.id, 'the assignment after the restart');
-    await sleep(2000);
-    expect(w.backend.agentMessages(taskId).map((m) => [m.author_id, m.content]), 'agent messages on the task').toEqual([[engineer, reply]]);
-    const failed = deliveryLog(w, n.id).filter((l) => l.msg === 'delivery failed');
-    expect(failed.length, 'runtime log: the interrupted turn is reported').toBeGreaterThan(0);
-    expect(failed.map((l) => l.failure), 'runtime log: failures of this notification (an outage spends no attempt)').toEqual(failed.map(() => 'outage'));
-    expect(deliveryLog(w, n.id).filter((l) => l.msg === 'notification delivered').length, 'runtime log: delivered once').toBe(1);
-    const turns = w.model.forNotification(n.id);
-    expect(turns.map((t) => t.answer.kind), 'model requests: the held one, then the answer after the restart').toEqual(['hang', 'text']);
+    for (let round = 1; ; round++) {
+      const gatewayLogFrom = readFileSync(w.logs.gateway, 'utf8').length;
+      try {
+        await killedMidTurn(w, round);
+        return;
+      } catch (err) {
+        // OpenClaw 2026.9.6, restarted after a SIGKILL, sometimes loses its own state lease to its
+        // maintenance worker: one turn fails with "another OpenClaw process owns state-lifecycle",
+        // then every turn with "Agent database execution admission is closed" (HTTP 500 with the same
+        // body as a model's failure) until the gateway is restarted. That is the gateway's defect, not
+        // the runtime's, and it is not what this scenario is about: the scenario is run once more on a
+        // new task. Any other failure, or that one twice, fails it.
+        const since = readFileSync(w.logs.gateway, 'utf8').slice(gatewayLogFrom);
+        const broken = OPENCLAW_LOST_STATE_LEASE.find((marker) => since.includes(marker));
+        if (round > 1 || !broken) throw err;
+        console.error(`scenario 6: the restarted gateway broke itself ("${broken}" in its log); the scenario runs once more. First round: ${(err as Error).message}`);
+        await w.gateway.stop();
+        await w.startGateway();
+      }
+    }
   });
 });
+
+/** What the gateway logs when a restart loses its state lease (see scenario 6). */
+const OPENCLAW_LOST_STATE_LEASE = ['another OpenClaw process owns state-lifecycle', 'Agent database execution admission is closed'];
+
+async function killedMidTurn(w: World, round: number): Promise<void> {
+  const { engineer } = agentIds(w);
+  const reply = 'Incident summary: the gateway outage is over and nothing was lost.';
+  const taskId = createTask(w, `Summarise the incident (round ${round}) ${directive('engineer', ['hang', `say ${reply}`])}`, [engineer]);
+  const n = await notification(w, taskId, (x) => x.type === 'assignment' && x.recipient_id === engineer, 'the assignment notification');
+  await eventually('the turn to reach the model (the model holds its answer)', () => w.model.forNotification(n.id).length > 0, TURN_TIMEOUT_MS);
+  await w.gateway.kill();
+  await sleep(10_000);
+  expect(isDelivered(w, n.id), 'the notification is not delivered while the gateway is down').toBe(false);
+  await w.startGateway();
+  await deliveredNotification(w, n.id, 'the assignment after the restart');
+  await sleep(2000);
+  expect(w.backend.agentMessages(taskId).map((m) => [m.author_id, m.content]), 'agent messages on the task').toEqual([[engineer, reply]]);
+  const failed = deliveryLog(w, n.id).filter((l) => l.msg === 'delivery failed');
+  expect(failed.length, 'runtime log: the interrupted turn is reported').toBeGreaterThan(0);
+  expect(failed.map((l) => l.failure), 'runtime log: failures of this notification (an outage spends no attempt)').toEqual(failed.map(() => 'outage'));
+  expect(deliveryLog(w, n.id).filter((l) => l.msg === 'notification delivered').length, 'runtime log: delivered once').toBe(1);
+  const turns = w.model.forNotification(n.id);
+  expect(turns.map((t) => t.answer.kind), 'model requests: the held one, then the answer after the restart').toEqual(['hang', 'text']);
+}
