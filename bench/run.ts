@@ -62,6 +62,7 @@ if (want('burst')) {
   const byThread = Object.entries(b.cpuMsPerNotificationByThread).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ');
   row('runtime CPU per delivered notification', `${fmt(b.cpuMsPerNotification, 2)} ms (${b.deliveredAll} delivered; by thread: ${byThread})`, '<= 3 ms');
   row('  the same, an identical second burst (warm JIT)', `${fmt(b.cpuMsPerNotificationWarm ?? NaN, 2)} ms`, '');
+  row('  minor page faults per notification, first burst', fmt(b.minorFaultsPerNotification, 1), '');
   row('backend calls per notification', `${fmt(b.backendCallsPerNotification, 2)} (${b.listPolls} list polls for ${b.deliveredAll})`, '<= 5.1');
   row('bench process (backend + gateway) CPU share', fmt(b.benchCpuShare, 2));
   row('idle / peak RSS (burst of 200)', `${fmt(b.idleRssMiB, 0)} / ${fmt(b.peakRssMiB, 0)} MiB`, '<= 80 / 120 MiB');

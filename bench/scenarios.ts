@@ -42,6 +42,8 @@ export interface BurstFigures {
   cpuMsPerNotification: number;
   /** The same by thread: main (JavaScript), v8 (GC and compiler workers), libuv (thread pool). */
   cpuMsPerNotificationByThread: Record<string, number>;
+  /** Minor page faults of the runtime over the burst, per notification: memory touched for the first time. */
+  minorFaultsPerNotification: number;
   /**
    * The same, for an identical second burst one second after the first, in the same process: a
    * long-running runtime's cost once V8 has compiled and optimised the delivery path (the first
@@ -71,6 +73,7 @@ export async function burst(mode: RunMode, opts: { agents: number; perAgent: num
     const idleRssMiB = rt.rssMiB();
     const slugs = Array.from({ length: opts.perAgent }, () => world.slugs).flat();
     const cpu0 = rt.cpuMs();
+    const faults0 = rt.minorFaults();
     const threads0 = rt.cpuByThreadMs();
     const calls0 = world.backendCalls();
     const bench0 = process.cpuUsage();
@@ -89,6 +92,7 @@ export async function burst(mode: RunMode, opts: { agents: number; perAgent: num
     const tEnd = Date.now();
     const wallMs = performance.now() - t0;
     const cpu = rt.cpuMs() - cpu0;
+    const faults = rt.minorFaults() - faults0;
     const threads = rt.cpuByThreadMs();
     const cpuMsPerNotificationByThread = Object.fromEntries(
       Object.entries(threads).map(([k, v]) => [k, Number(((v - (threads0[k] ?? 0)) / Math.max(1, deliveredAll)).toFixed(2))]),
@@ -122,6 +126,7 @@ export async function burst(mode: RunMode, opts: { agents: number; perAgent: num
       ofIdeal: perS / idealPerS,
       cpuMsPerNotification: cpu / deliveredAll,
       cpuMsPerNotificationByThread,
+      minorFaultsPerNotification: faults / deliveredAll,
       cpuMsPerNotificationWarm,
       backendCallsPerNotification: (calls.total - calls0.total) / deliveredAll,
       listPolls: calls.listPolls - calls0.listPolls,

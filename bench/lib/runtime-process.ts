@@ -4,7 +4,7 @@
  * pattern waits, so a 10k-notification run does not pile up output here).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +28,15 @@ export function cpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+}
+
+/**
+ * Minor page faults of a live process so far (all threads). On this VM each costs ~15 µs of CPU:
+ * memory a process touches for the first time is part of what a cold burst pays.
+ */
+export function minorFaults(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
 }
 
 /**
@@ -70,6 +79,7 @@ export interface RuntimeProcess {
   cpuMs(): number;
   cpuByThreadMs(): Record<string, number>;
   rssMiB(): number;
+  minorFaults(): number;
   stop(): Promise<number | null>;
 }
 
@@ -110,6 +120,14 @@ export function startRuntime(env: Record<string, string>, mode: RunMode, nodeArg
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
+  const logDir = process.env.BENCH_RUNTIME_LOG;
+  if (logDir) {
+    // Everything the runtime prints (e.g. with BENCH_NODE_ARGS=--trace-gc-nvp), one file per process.
+    const out = createWriteStream(path.join(logDir, `runtime-${child.pid}.log`));
+    child.stdout!.pipe(out, { end: false });
+    child.stderr!.pipe(out, { end: false });
+    child.on('close', () => out.end());
+  }
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return {
     child,
@@ -137,6 +155,7 @@ export function startRuntime(env: Record<string, string>, mode: RunMode, nodeArg
     cpuMs: () => cpuMs(child.pid!),
     cpuByThreadMs: () => cpuByThreadMs(child.pid!),
     rssMiB: () => rssMiB(child.pid!),
+    minorFaults: () => minorFaults(child.pid!),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);

@@ -20,7 +20,7 @@ import { abortError, bodyFailure, timeoutError, tooLargeError, type HttpAnswer }
 export interface PreparedRequest {
   target: Target;
   method: string;
-  bytes: string | Buffer;
+  bytes: Buffer;
   signals: readonly AbortSignal[];
   timeoutMs: number | undefined;
   /** performance.now() deadline of the whole exchange, retries included. */

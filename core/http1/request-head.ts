@@ -1,6 +1,9 @@
 /**
  * The bytes of one HTTP/1.1 request: request line, headers and body, built
- * as one string (or one Buffer) so the socket gets a single write.
+ * as one Buffer so the socket gets a single write. A Buffer, not a string: the
+ * exchange keeps its request until the answer is in (to send it again on a
+ * fresh connection), and a string kept that long is copied by every scavenge
+ * and then promoted; a Buffer's bytes are outside V8's heap.
  *
  * Headers are validated as node:http does (a token name, no control
  * characters but tab in a value: no header injection), sent latin1. The
@@ -25,10 +28,9 @@ function invalid(code: string, message: string): TypeError {
   return err;
 }
 
-export function requestBytes(target: Target, method: string, headers: Record<string, string> | undefined, body: string | undefined): string | Buffer {
+export function requestBytes(target: Target, method: string, headers: Record<string, string> | undefined, body: string | Uint8Array | undefined): Buffer {
   if (!TOKEN.test(method)) throw invalid('ERR_INVALID_HTTP_TOKEN', `invalid HTTP method ${JSON.stringify(method)}`);
   let head = `${method} ${target.path} HTTP/1.1\r\n`;
-  let latin1 = false;
   let host = false;
   let auth = false;
   if (headers) {
@@ -37,10 +39,7 @@ export function requestBytes(target: Target, method: string, headers: Record<str
       if (value === undefined) continue;
       const text = String(value);
       if (!TOKEN.test(name)) throw invalid('ERR_INVALID_HTTP_TOKEN', `invalid header name ${JSON.stringify(name)}`);
-      if (NOT_PLAIN.test(text)) {
-        if (INVALID_VALUE.test(text)) throw invalid('ERR_INVALID_CHAR', `invalid character in header "${name}"`);
-        latin1 = true;
-      }
+      if (NOT_PLAIN.test(text) && INVALID_VALUE.test(text)) throw invalid('ERR_INVALID_CHAR', `invalid character in header "${name}"`);
       switch (name.length) {
         case 4:
           if (name.toLowerCase() === 'host') host = true;
@@ -61,9 +60,13 @@ export function requestBytes(target: Target, method: string, headers: Record<str
   if (!host) head += `Host: ${target.hostHeader}\r\n`;
   if (!auth && target.auth !== undefined) head += `Authorization: Basic ${Buffer.from(target.auth).toString('base64')}\r\n`;
   head += 'Connection: keep-alive\r\n';
-  if (body !== undefined) head += `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+  const bodyBytes = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  if (body !== undefined) head += `Content-Length: ${bodyBytes}\r\n\r\n`;
   else head += BODYLESS_METHODS.has(method) ? '\r\n' : 'Content-Length: 0\r\n\r\n';
-  if (body === undefined || body.length === 0) return latin1 ? Buffer.from(head, 'latin1') : head;
-  // One write: the head is ASCII in practice, so head and body are one utf8 string.
-  return latin1 ? Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(body, 'utf8')]) : head + body;
+  // Header values are latin1 (one byte per character), the body utf8.
+  const bytes = Buffer.allocUnsafe(head.length + bodyBytes);
+  bytes.write(head, 0, 'latin1');
+  if (typeof body === 'string') bytes.write(body, head.length, 'utf8');
+  else if (body !== undefined) bytes.set(body, head.length);
+  return bytes;
 }

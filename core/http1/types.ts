@@ -7,7 +7,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 export interface HttpRequestInit {
   method?: string;
   headers?: Record<string, string>;
-  body?: string;
+  /**
+   * Text is sent utf8. A caller that keeps its request around for long (a gateway turn waits
+   * seconds for its answer) passes bytes: a Buffer lives outside V8's heap, so the collector
+   * neither copies nor promotes it while the exchange waits.
+   */
+  body?: string | Uint8Array;
   /** Aborts the exchange; several signals: the first that aborts (cheaper than `AbortSignal.any`). */
   signal?: AbortSignal | readonly (AbortSignal | undefined)[];
   /** Deadline of the whole exchange (body included): the request fails with a `TimeoutError`. */

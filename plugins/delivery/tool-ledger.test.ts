@@ -50,4 +50,30 @@ describe('durable tool-call ledger', () => {
     expect(ledger.prune()).toBe(1);
     expect(ledger.count()).toBe(0);
   });
+
+  it('marks ended what a previous process left open (a crash mid-notification), and what was recorded after the first end', () => {
+    const { make, clock } = open();
+    make().forNotification('left').record({ tool: 't', args: '{}' }, { success: true });
+    const restarted = make();
+    restarted.ended('other');
+    restarted.forNotification('later').record({ tool: 't', args: '{"n":2}' }, { success: true });
+    restarted.ended('left');
+    restarted.ended('later');
+    restarted.forNotification('again').record({ tool: 't', args: '{}' }, { success: true });
+    clock.advance(25 * HOUR);
+    expect(restarted.prune()).toBe(2);
+    expect(restarted.forNotification('again').lookup({ tool: 't', args: '{}' })).toEqual({ success: true });
+  });
+
+  it('a notification recorded again after it ended is marked ended again', () => {
+    const { make, clock } = open();
+    const ledger = make();
+    ledger.forNotification('n').record({ tool: 't', args: '{}' }, { success: true });
+    ledger.ended('n');
+    clock.advance(HOUR);
+    ledger.forNotification('n').record({ tool: 't', args: '{"n":2}' }, { success: true });
+    ledger.ended('n');
+    clock.advance(25 * HOUR);
+    expect(ledger.prune()).toBe(2);
+  });
 });

@@ -56,6 +56,13 @@ export class ToolLedgerStore {
   readonly #scope: string | null;
   readonly #now: () => number;
   readonly #opts: ToolLedgerOptions;
+  /**
+   * Notifications of this scope with entries not yet marked ended: those recorded here, and
+   * (read once, at the first `ended`) those a previous process left. Every notification ends, most
+   * without a mutating call: this spares them a write. Exact, because only this process writes
+   * this scope's rows (the data dir's lock; the operator view records nothing).
+   */
+  #open: Set<string> | undefined;
 
   /** `scope` null: the operator view (reads every scope, records nothing). */
   constructor(db: DatabaseSync, scope: string | null, now: () => number, opts: ToolLedgerOptions) {
@@ -80,7 +87,19 @@ export class ToolLedgerStore {
 
   /** The notification reached its final outcome: its entries expire after the retention window. */
   ended(notificationId: string): void {
+    const open = this.#openNotifications();
+    if (!open.has(notificationId)) return;
     this.#db.prepare('UPDATE tool_calls SET ended_at = ? WHERE scope = ? AND notification_id = ? AND ended_at IS NULL').run(this.#now(), this.#own(), notificationId);
+    open.delete(notificationId);
+  }
+
+  #openNotifications(): Set<string> {
+    this.#open ??= new Set(
+      (this.#db.prepare('SELECT DISTINCT notification_id FROM tool_calls WHERE scope = ? AND ended_at IS NULL').all(this.#own()) as Array<{ notification_id: string }>).map(
+        (r) => r.notification_id,
+      ),
+    );
+    return this.#open;
   }
 
   /** Mutating calls recorded for a notification, oldest first. */
@@ -131,5 +150,6 @@ export class ToolLedgerStore {
          ON CONFLICT DO UPDATE SET result = excluded.result, at = excluded.at, ended_at = NULL`,
       )
       .run(this.#own(), notificationId, key.tool, hash(key.args), key.args, JSON.stringify(result), this.#now());
+    this.#openNotifications().add(notificationId);
   }
 }

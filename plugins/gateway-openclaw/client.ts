@@ -102,7 +102,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
   async function exchange(
     endpoint: ExchangeEvent['endpoint'],
     path: string,
-    init: { method: string; headers: Record<string, string>; body?: string },
+    init: { method: string; headers: Record<string, string>; body?: Uint8Array },
     signals: ExchangeSignals,
     timeoutMs: number,
   ): Promise<RawAnswer> {
@@ -135,7 +135,8 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       const answer = await exchange(
         'responses',
         '/v1/responses',
-        { method: 'POST', headers: request.headers, body: JSON.stringify(request.body) },
+        // Bytes, not text: the request waits here for the whole turn (see HttpRequestInit.body).
+        { method: 'POST', headers: request.headers, body: Buffer.from(JSON.stringify(request.body)) },
         signals,
         options.requestTimeoutMs,
       );
