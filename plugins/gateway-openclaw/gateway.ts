@@ -3,6 +3,7 @@
  * any kernel wiring (index.ts adds options, metrics, health), so tests can
  * build it directly against the scripted gateway.
  */
+import { linkAbort, type LinkedAbort } from '../../core/abort.ts';
 import type { Clock } from '../../core/clock.ts';
 import { GatewayError, type AgentTurnRequest, type AgentTurnResult, type GatewayPort } from '../../core/ports/gateway.ts';
 import { createGatewayClient, type ExchangeEvent, type GatewayClient } from './client.ts';
@@ -56,7 +57,7 @@ export function createOpenClawGateway(options: OpenClawGatewayOptions): OpenClaw
     target: safeUrl(options.url),
     onTransition: options.onTransition,
   });
-  const inFlight = new Set<AbortController>();
+  const inFlight = new Set<LinkedAbort>();
   let stopped = false;
 
   return {
@@ -67,10 +68,10 @@ export function createOpenClawGateway(options: OpenClawGatewayOptions): OpenClaw
 
     async runAgentTurn(request: AgentTurnRequest): Promise<AgentTurnResult> {
       if (stopped) throw new GatewayError('aborted', 'gateway plugin is stopped');
-      // Our own controller lets stop() cancel turns that outlive the shutdown drain.
-      const controller = new AbortController();
-      const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
-      inFlight.add(controller);
+      // Our own link lets stop() cancel turns that outlive the shutdown drain.
+      const turn = linkAbort([request.signal]);
+      const signal = turn.signal;
+      inFlight.add(turn);
       const started = performance.now();
       try {
         const result = await runAgentTurn(
@@ -89,7 +90,8 @@ export function createOpenClawGateway(options: OpenClawGatewayOptions): OpenClaw
         options.onTurn?.(undefined, err, (performance.now() - started) / 1000);
         throw err;
       } finally {
-        inFlight.delete(controller);
+        inFlight.delete(turn);
+        turn.release();
       }
     },
 

@@ -13,6 +13,7 @@ import {
   type ExecutedToolCall,
   type GatewayToolCall,
 } from '../../core/ports/gateway.ts';
+import { linkAbort } from '../../core/abort.ts';
 import type { GatewayClient } from './client.ts';
 import { buildResponsesRequest, functionCallOutput, userMessage, type InputItem } from './request.ts';
 import type { ParsedResponse } from './response.ts';
@@ -92,9 +93,29 @@ export async function runAgentTurn(settings: TurnSettings, request: AgentTurnReq
   const gatewaySessionKey = toGatewaySessionKey(request.sessionKey, request.agentSlug);
   const maxRounds = Math.max(0, Math.floor(request.maxToolRounds ?? settings.maxToolRounds));
   const timeoutMs = request.timeoutMs ?? settings.turnTimeoutMs;
-  const deadline = AbortSignal.timeout(timeoutMs);
-  const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
+  const turnDeadline = linkAbort([], timeoutMs);
+  const linked = request.signal ? linkAbort([request.signal, turnDeadline.signal]) : turnDeadline;
+  try {
+    return await turnRounds({ settings, request, tools, gatewaySessionKey, maxRounds, timeoutMs, deadline: turnDeadline.signal, signal: linked.signal });
+  } finally {
+    linked.release();
+    turnDeadline.release();
+  }
+}
 
+/** One turn's fixed inputs: `deadline` aborts when the turn's time is up, `signal` also when the caller cancels. */
+interface Turn {
+  settings: TurnSettings;
+  request: AgentTurnRequest;
+  tools: NonNullable<AgentTurnRequest['tools']>;
+  gatewaySessionKey: string;
+  maxRounds: number;
+  timeoutMs: number;
+  deadline: AbortSignal;
+  signal: AbortSignal;
+}
+
+async function turnRounds({ settings, request, tools, gatewaySessionKey, maxRounds, timeoutMs, deadline, signal }: Turn): Promise<AgentTurnResult> {
   const toolCalls: ExecutedToolCall[] = [];
   const responseIds: string[] = [];
   let usage: AgentTurnResult['usage'];
