@@ -161,6 +161,8 @@ export default definePlugin({
           scope: deliveryScope(api.runtime.env, api.runtime.accountId),
           busyTimeoutMs: 0,
           now: () => api.clock.now(),
+          onHistoryError: (err, pending, dropped) =>
+            api.logger.warn({ err, pending, dropped }, dropped > 0 ? `delivery store: ${dropped} attempt history row(s) could not be written and were dropped` : 'delivery store: writing the attempt history failed; it is tried again'),
         });
         const http = api.tryUse(HttpServiceRef);
         loop = new DeliveryLoop(

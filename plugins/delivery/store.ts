@@ -17,7 +17,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { TOOL_CALLS_SCHEMA, ToolLedgerStore } from './tool-ledger.ts';
-import { ATTEMPTS_SCHEMA, AttemptLog } from './attempt-log.ts';
+import { ATTEMPTS_SCHEMA, AttemptLog, type AttemptLogOptions } from './attempt-log.ts';
 import { CachedDatabase } from './cached-db.ts';
 
 export interface RetryState {
@@ -118,6 +118,8 @@ export interface StoreOptions {
   ledgerRetentionMs?: number;
   /** How long attempt history is kept (default 7 days); also the cap for ledger entries of notifications that never ended. */
   historyRetentionMs?: number;
+  /** Writing queued attempt history failed (AttemptLogOptions.onError); it is tried again. */
+  onHistoryError?: AttemptLogOptions['onError'];
 }
 
 const HOUR_MS = 3_600_000;
@@ -140,7 +142,7 @@ export class DeliveryStore {
     this.#db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 2000))}`);
     const historyMs = options.historyRetentionMs ?? 7 * 24 * HOUR_MS;
     this.toolCalls = new ToolLedgerStore(this.#db, this.#scope, options.now ?? Date.now, { retentionMs: options.ledgerRetentionMs ?? 24 * HOUR_MS, maxAgeMs: historyMs });
-    this.attempts = new AttemptLog(this.#db, this.#scope, historyMs);
+    this.attempts = new AttemptLog(this.#db, this.#scope, historyMs, { onError: options.onHistoryError });
   }
 
   /** The lock is taken before `user_version` is read, so two first starts never run one migration twice. */
@@ -321,8 +323,11 @@ export class DeliveryStore {
     this.#db.prepare('INSERT INTO store_probe (k, at) VALUES (1, ?) ON CONFLICT(k) DO UPDATE SET at = excluded.at').run(now);
   }
 
+  /** Writes the queued attempt history (a failure goes to `onHistoryError`), then closes the file. */
   close(): void {
-    if (this.#db.isOpen) this.#db.close();
+    if (!this.#db.isOpen) return;
+    this.attempts.close();
+    this.#db.close();
   }
 }
 

@@ -32,7 +32,11 @@ const writes: Record<string, () => unknown> = {
   clearRetry: () => store.clearRetry('n2'),
   deadLetter: () => store.deadLetter({ notificationId: 'n1', notificationType: 'assignment', agentId: 'a1', taskId: 't1', attempts: 2, lastError: 'boom', deadAt: 2 }),
   probeWrite: () => store.probeWrite(3),
-  attemptHistory: () => store.attempts.record({ notificationId: 'n1', notificationType: 'assignment', agent: 'a1', attempt: 2, startedAt: 2, durationMs: 1, outcome: 'retry', detail: 'boom', toolCalls: [] }),
+  // Queued, then written in a batch (attempt-log.ts): the flush is the write.
+  attemptHistory: () => {
+    store.attempts.record({ notificationId: 'n1', notificationType: 'assignment', agent: 'a1', attempt: 2, startedAt: 2, durationMs: 1, outcome: 'retry', detail: 'boom', toolCalls: [] });
+    store.attempts.flush();
+  },
   toolLedger: () => store.toolCalls.forNotification('n1').record({ tool: 'task_create', args: '{}' }, { ok: true, data: {} } as never),
 };
 const out: Record<string, string> = {};

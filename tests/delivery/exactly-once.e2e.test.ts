@@ -72,8 +72,9 @@ describe('exactly-once tool effects', () => {
     expect(JSON.parse(outputs[0])).toMatchObject({ success: true });
     expect(agentMessages(await h.thread(taskId))).toEqual([expect.objectContaining({ content: 'Created the follow-up task.' })]);
     expect(await metric(h, 'runtime_tool_calls_total')).toMatch(/tool="task_create",outcome="replayed",via="gateway"\} 1/);
-    // The attempt history shows both attempts, with their tool calls.
+    // The attempt history shows both attempts, with their tool calls (written within FLUSH_AFTER_MS).
     const store = h.store();
+    await eventually(() => store.attempts.of(lastDelivered(h!)).length === 2, 5000, 'the attempt history to be written');
     const attempts = store.attempts.of(lastDelivered(h));
     store.close();
     expect(attempts.map((a) => [a.outcome, a.toolCalls.map((c) => `${c.tool}:${c.outcome}`)])).toEqual([
