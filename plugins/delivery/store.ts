@@ -18,6 +18,7 @@ import path from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { TOOL_CALLS_SCHEMA, ToolLedgerStore } from './tool-ledger.ts';
 import { ATTEMPTS_SCHEMA, AttemptLog, type AttemptLogOptions } from './attempt-log.ts';
+import { KnownRows } from './known-rows.ts';
 import { CachedDatabase } from './cached-db.ts';
 
 export interface RetryState {
@@ -131,6 +132,9 @@ export class DeliveryStore {
   readonly toolCalls: ToolLedgerStore;
   /** Every attempt of every notification (`deliveries show`). */
   readonly attempts: AttemptLog;
+  /** Notifications of this scope with a retry row / a dead letter (known-rows.ts); null for the operator view. */
+  readonly #retrying: KnownRows | null;
+  readonly #dead: KnownRows | null;
 
   constructor(file: string, options: StoreOptions = {}) {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -143,6 +147,10 @@ export class DeliveryStore {
     const historyMs = options.historyRetentionMs ?? 7 * 24 * HOUR_MS;
     this.toolCalls = new ToolLedgerStore(this.#db, this.#scope, options.now ?? Date.now, { retentionMs: options.ledgerRetentionMs ?? 24 * HOUR_MS, maxAgeMs: historyMs });
     this.attempts = new AttemptLog(this.#db, this.#scope, historyMs, { onError: options.onHistoryError });
+    const ids = (table: 'retries' | 'dead_letters') => () =>
+      (this.#db.prepare(`SELECT notification_id FROM ${table} WHERE scope = ?`).all(this.#own()) as Array<{ notification_id: string }>).map((r) => r.notification_id);
+    this.#retrying = this.#scope === null ? null : new KnownRows(ids('retries'));
+    this.#dead = this.#scope === null ? null : new KnownRows(ids('dead_letters'));
   }
 
   /** The lock is taken before `user_version` is read, so two first starts never run one migration twice. */
@@ -188,7 +196,9 @@ export class DeliveryStore {
   }
 
   retry(notificationId: string): RetryState | undefined {
+    if (this.#retrying?.mayHave(notificationId) === false) return undefined;
     const row = this.#db.prepare('SELECT * FROM retries WHERE scope = ? AND notification_id = ?').get(this.#own(), notificationId) as Row | undefined;
+    if (!row) this.#retrying?.delete(notificationId); // the operator's replay removed it
     return row ? toRetry(row) : undefined;
   }
 
@@ -213,11 +223,13 @@ export class DeliveryStore {
          RETURNING attempts`,
       )
       .all(this.#own(), entry.notificationId, entry.agentId, entry.taskId, entry.nextAttemptAt, entry.error, entry.now) as Array<{ attempts: number }>;
+    this.#retrying?.add(entry.notificationId);
     return row.attempts;
   }
 
   clearRetry(notificationId: string): void {
     this.#db.prepare('DELETE FROM retries WHERE scope = ? AND notification_id = ?').run(this.#own(), notificationId);
+    this.#retrying?.delete(notificationId);
   }
 
   /** Deletes retry rows of notifications that ended some other way (`ended` says which), untouched since `before`. */
@@ -245,13 +257,17 @@ export class DeliveryStore {
         .run(scope, entry.notificationId, entry.notificationType, entry.agentId, entry.taskId, entry.attempts, entry.lastError, entry.deadAt);
       this.#db.prepare('DELETE FROM retries WHERE scope = ? AND notification_id = ?').run(scope, entry.notificationId);
     });
+    this.#dead?.add(entry.notificationId);
+    this.#retrying?.delete(entry.notificationId);
   }
 
   /** A replay delivered (or otherwise ended) the notification: the dead letter and its retry row go. */
   resolveDeadLetter(notificationId: string): void {
     const scope = this.#own();
     this.#db.prepare('DELETE FROM dead_letters WHERE scope = ? AND notification_id = ?').run(scope, notificationId);
+    this.#dead?.delete(notificationId);
     this.#db.prepare('DELETE FROM retries WHERE scope = ? AND notification_id = ?').run(scope, notificationId);
+    this.#retrying?.delete(notificationId);
   }
 
   markNoticePosted(notificationId: string): void {
@@ -265,6 +281,7 @@ export class DeliveryStore {
   }
 
   deadLetterOf(notificationId: string): DeadLetter | undefined {
+    if (this.#dead?.mayHave(notificationId) === false) return undefined;
     const row = this.#db.prepare('SELECT * FROM dead_letters WHERE scope = ? AND notification_id = ?').get(this.#own(), notificationId) as Row | undefined;
     return row ? toDead(row) : undefined;
   }
@@ -276,6 +293,7 @@ export class DeliveryStore {
     return this.#transaction(() => {
       const changed = this.#db.prepare(`UPDATE dead_letters SET replay_requested_at = ? WHERE notification_id = ?${where}`).run(...params).changes > 0;
       if (changed) this.#db.prepare(`DELETE FROM retries WHERE notification_id = ?${where}`).run(...params.slice(1));
+      if (changed) this.#retrying?.delete(notificationId);
       return changed;
     });
   }
@@ -294,7 +312,9 @@ export class DeliveryStore {
 
   /** Deletes dead letters older than `before` that no replay is asked for; returns how many. */
   pruneDeadLetters(before: number): number {
-    return Number(this.#db.prepare('DELETE FROM dead_letters WHERE dead_at < ? AND replay_requested_at IS NULL').run(before).changes);
+    const pruned = Number(this.#db.prepare('DELETE FROM dead_letters WHERE dead_at < ? AND replay_requested_at IS NULL').run(before).changes);
+    if (pruned > 0) this.#dead?.reset();
+    return pruned;
   }
 
   counts(): { retrying: number; dead: number } {
