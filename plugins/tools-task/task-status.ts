@@ -14,6 +14,9 @@ const parameters = Type.Object(
   { additionalProperties: false },
 );
 
+/** Made once: the executor keeps one frozen copy per schema object (a new one per run would be serialised again). */
+const WITHOUT_DONE = withEnum(parameters, 'status', AGENT_TARGET_STATUSES.filter((s) => s !== 'done'));
+
 export const taskStatusTool = defineTool({
   name: 'task_status',
   description:
@@ -23,8 +26,7 @@ export const taskStatusTool = defineTool({
   capability: 'change task status',
   parameters,
   // The done gate: `done` is offered (and accepted) only with canMarkDone while the task is in review.
-  parametersFor: (ctx) =>
-    ctx.capabilities.canMarkDone ? parameters : withEnum(parameters, 'status', AGENT_TARGET_STATUSES.filter((s) => s !== 'done')),
+  parametersFor: (ctx) => (ctx.capabilities.canMarkDone ? parameters : WITHOUT_DONE),
   availability: (ctx) => ctx.capabilities.hasTaskContext && ctx.capabilities.flags.canModifyTaskStatus,
   async execute(ctx, params) {
     const taskId = targetTaskId(ctx, params.taskId);

@@ -35,10 +35,17 @@ const parameters = Type.Object(
 
 const EDITABLE = ['title', 'description', 'priority', 'labels', 'status', 'blockedReason', 'dueDate', 'assigneeSlugs'] as const;
 
-function narrowed(ctx: ToolAvailabilityContext) {
-  let schema = ctx.capabilities.isOrchestrator ? parameters : withoutProperties(parameters, ['assigneeSlugs']);
-  if (!ctx.capabilities.canMarkDone) schema = withEnum(schema, 'status', AGENT_TARGET_STATUSES.filter((s) => s !== 'done'));
+function variant(orchestrator: boolean, canMarkDone: boolean) {
+  let schema = orchestrator ? parameters : withoutProperties(parameters, ['assigneeSlugs']);
+  if (!canMarkDone) schema = withEnum(schema, 'status', AGENT_TARGET_STATUSES.filter((s) => s !== 'done'));
   return schema;
+}
+
+/** Made once: the executor keeps one frozen copy per schema object (a new one per run would be serialised again). */
+const VARIANTS = [variant(false, false), variant(false, true), variant(true, false), variant(true, true)];
+
+function narrowed(ctx: ToolAvailabilityContext) {
+  return VARIANTS[(ctx.capabilities.isOrchestrator ? 2 : 0) + (ctx.capabilities.canMarkDone ? 1 : 0)];
 }
 
 export const taskUpdateTool = defineTool({
