@@ -64,6 +64,20 @@ describe('createHttpClient', () => {
     expect(sockets.size).toBe(1);
   });
 
+  it('sends a body given as bytes (a Buffer, a view into a larger one, an empty one) with its exact Content-Length', async () => {
+    const seen: string[] = [];
+    handler = (req, res, body) => {
+      seen.push(`${req.headers['content-length']} ${body}${req.headers['x-name'] ? ` ${req.headers['x-name']}` : ''}`);
+      res.end('ok');
+    };
+    const backing = Buffer.from('xx{"naïve":"日本"}yy');
+    await client.request(`${base}/a`, { method: 'POST', body: Buffer.from('{"naïve":"日本"}') });
+    await client.request(`${base}/a`, { method: 'POST', body: backing.subarray(2, backing.length - 2) });
+    await client.request(`${base}/a`, { method: 'POST', body: new Uint8Array(0) });
+    await client.request(`${base}/a`, { method: 'POST', headers: { 'x-name': 'Zoë' }, body: 'ü' });
+    expect(seen).toEqual(['19 {"naïve":"日本"}', '19 {"naïve":"日本"}', '0 ', '2 ü Zoë']);
+  });
+
   it('does not follow redirects and decodes a gzip body', async () => {
     handler = (req, res) => {
       if (req.url === '/moved') {

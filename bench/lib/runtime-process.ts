@@ -4,7 +4,7 @@
  * pattern waits, so a 10k-notification run does not pile up output here).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -123,6 +123,7 @@ export function startRuntime(env: Record<string, string>, mode: RunMode, nodeArg
   const logDir = process.env.BENCH_RUNTIME_LOG;
   if (logDir) {
     // Everything the runtime prints (e.g. with BENCH_NODE_ARGS=--trace-gc-nvp), one file per process.
+    mkdirSync(logDir, { recursive: true });
     const out = createWriteStream(path.join(logDir, `runtime-${child.pid}.log`));
     child.stdout!.pipe(out, { end: false });
     child.stderr!.pipe(out, { end: false });

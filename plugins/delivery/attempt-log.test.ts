@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DatabaseSync } from 'node:sqlite';
-import { FLUSH_AFTER_MS, type AttemptRecord } from './attempt-log.ts';
+import { FLUSH_AFTER_MS, RETRY_AFTER_MS, type AttemptRecord } from './attempt-log.ts';
 import { DeliveryStore } from './store.ts';
 
 const DAY = 86_400_000;
@@ -91,5 +91,31 @@ describe('attempt history', () => {
     writer.exec('ROLLBACK');
     writer.close();
     expect(errors).toEqual([[0, 2]]);
+  });
+
+  it('after a failed flush, tries again on its own every RETRY_AFTER_MS (no read, no new row needed), warning once per try', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'mc-attempts-')), 'delivery.sqlite');
+    const errors: number[] = [];
+    const store = new DeliveryStore(file, { scope: 's', busyTimeoutMs: 0, onHistoryError: (_err, pending) => errors.push(pending) });
+    const writer = new DatabaseSync(file);
+    writer.exec('BEGIN IMMEDIATE');
+    for (let i = 1; i <= 70; i++) store.attempts.record(attempt({ attempt: i, startedAt: i }));
+    // The 64th row tried at once and failed; the six after it waited for the retry instead of warning each.
+    expect(errors).toEqual([64]);
+    vi.advanceTimersByTime(RETRY_AFTER_MS);
+    expect(errors).toEqual([64, 70]);
+    writer.exec('ROLLBACK');
+    vi.advanceTimersByTime(RETRY_AFTER_MS);
+    expect(errors).toEqual([64, 70]);
+    expect(writer.prepare('SELECT COUNT(*) AS n FROM attempts').get()).toEqual({ n: 70 });
+    writer.close();
+    store.close();
+  });
+
+  it('refuses a row after the store closed (nothing would write it)', () => {
+    const store = new DeliveryStore(path.join(mkdtempSync(path.join(tmpdir(), 'mc-attempts-')), 'delivery.sqlite'), { scope: 's' });
+    store.close();
+    expect(() => store.attempts.record(attempt({}))).toThrow(/closed/);
   });
 });

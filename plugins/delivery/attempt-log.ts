@@ -11,9 +11,11 @@
  * each row was its own transaction, the costliest statement of a delivery
  * (~0.09 ms: the WAL frames of the table and both indexes, and the locks).
  * `of` flushes first, `close` of the store flushes, a failed flush keeps its
- * rows for the next one (up to MAX_PENDING) and is reported to `onError`. A
- * crash loses at most the last FLUSH_AFTER_MS of history, never a delivery
- * outcome: those are recorded elsewhere and at once.
+ * rows (up to MAX_PENDING), is reported to `onError` and is tried again every
+ * RETRY_AFTER_MS. A crash loses what is queued — normally the last
+ * FLUSH_AFTER_MS of history; while the file refuses writes (locked by a
+ * `deliveries` command, full), what waited since — never a delivery outcome:
+ * those are recorded elsewhere and at once.
  */
 import type { DatabaseSync } from 'node:sqlite';
 
@@ -64,7 +66,7 @@ const BATCH_ROWS = 64;
 /** Rows kept while flushes fail (a full or locked disk); the oldest go first beyond it. */
 const MAX_PENDING = 1000;
 /** Wait before trying again after a failed flush. */
-const RETRY_AFTER_MS = 1000;
+export const RETRY_AFTER_MS = 1000;
 
 type PendingRow = [string, string, string, string | null, number, number, number, string, string | null, string];
 
@@ -81,6 +83,8 @@ export class AttemptLog {
   #pending: PendingRow[] = [];
   #timer: NodeJS.Timeout | undefined;
   #dropped = 0;
+  /** The last flush failed: the next one waits for the retry timer (no flush, and no warning, per recorded row). */
+  #failing = false;
 
   /** `scope` null: the operator view (reads every scope, records nothing). */
   constructor(db: DatabaseSync, scope: string | null, retentionMs: number, options: AttemptLogOptions = {}) {
@@ -93,10 +97,12 @@ export class AttemptLog {
   /** Queues the row; it is written within FLUSH_AFTER_MS (see the module comment). */
   record(a: AttemptRecord): void {
     if (this.#scope === null) throw new Error('attempt log opened without a scope: read-only operator view');
+    // After close nothing would ever write it: say so instead of queueing it.
+    if (!this.#db.isOpen) throw new Error('the delivery store is closed');
     const detail = a.detail === null ? null : a.detail.length > MAX_DETAIL ? `${a.detail.slice(0, MAX_DETAIL - 1)}…` : a.detail;
     this.#pending.push([this.#scope, a.notificationId, a.notificationType, a.agent, a.attempt, a.startedAt, Math.round(a.durationMs), a.outcome, detail, JSON.stringify(a.toolCalls)]);
     if (this.#pending.length > MAX_PENDING) this.#dropped += this.#pending.splice(0, this.#pending.length - MAX_PENDING).length;
-    if (this.#pending.length >= BATCH_ROWS && !this.#db.isTransaction) this.#flushReporting();
+    if (this.#pending.length >= BATCH_ROWS && !this.#failing && !this.#db.isTransaction) this.#flushReporting();
     else this.#schedule(FLUSH_AFTER_MS);
   }
 
@@ -106,8 +112,8 @@ export class AttemptLog {
     this.#timer = undefined;
     if (this.#pending.length === 0 || !this.#db.isOpen) return;
     const rows = this.#pending;
-    this.#db.exec('BEGIN IMMEDIATE');
     try {
+      this.#db.exec('BEGIN IMMEDIATE');
       const insert = this.#db.prepare(
         `INSERT INTO attempts (scope, notification_id, notification_type, agent, attempt, started_at, duration_ms, outcome, detail, tool_calls)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -117,24 +123,28 @@ export class AttemptLog {
     } catch (err) {
       // A COMMIT that failed on a full disk was rolled back by SQLite already.
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      this.#failing = true;
       this.#schedule(RETRY_AFTER_MS);
       throw err;
     }
     this.#pending = [];
+    this.#failing = false;
   }
 
   /** Flushes for the last time (before the file closes); rows that cannot be written are reported as dropped. */
   close(): void {
+    let error: unknown;
     try {
       this.flush();
     } catch (err) {
-      if (this.#timer !== undefined) clearTimeout(this.#timer);
-      this.#timer = undefined;
-      const dropped = this.#pending.length + this.#dropped;
-      this.#pending = [];
-      this.#dropped = 0;
-      this.#onError?.(err, 0, dropped);
+      error = err;
     }
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const dropped = this.#pending.length + this.#dropped;
+    this.#pending = [];
+    this.#dropped = 0;
+    if (error !== undefined || dropped > 0) this.#onError?.(error, 0, dropped);
   }
 
   #schedule(ms: number): void {

@@ -7,7 +7,10 @@
  * Sound because only the runtime adds rows of its own scope (the data dir's
  * lock keeps a second runtime out); the operator's CLI only removes retry rows
  * and flags dead letters. So an id missing here has no row; an id present
- * here may have lost its row since, and the store reads SQLite to know.
+ * here may have lost its row since, and the store reads SQLite to know. What
+ * the lock does not keep out (docs/delivery.md: a runtime frozen past its lease
+ * that resumes, a data dir that could not be locked, one store file shared by
+ * two data dirs) can add rows this set learns of only at the next start.
  */
 export class KnownRows {
   readonly #load: () => Iterable<string>;

@@ -12,6 +12,9 @@
  * it with no busy wait (a busy wait would block the event loop): a write that
  * finds the file locked throws, and the loop treats that like any other
  * failed write (logged; the notification stays undelivered and comes back).
+ * The attempt history is written in batches and retried on its own
+ * (attempt-log.ts); "retrying?" and "dead-lettered?" are answered from memory
+ * when there is no row (known-rows.ts).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';

@@ -150,6 +150,7 @@ export class ToolLedgerStore {
          ON CONFLICT DO UPDATE SET result = excluded.result, at = excluded.at, ended_at = NULL`,
       )
       .run(this.#own(), notificationId, key.tool, hash(key.args), key.args, JSON.stringify(result), this.#now());
-    this.#openNotifications().add(notificationId);
+    // Not loaded yet: loading reads this row too.
+    this.#open?.add(notificationId);
   }
 }
