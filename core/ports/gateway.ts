@@ -37,7 +37,7 @@ export interface AgentTurnRequest {
   sessionKey: string;
   instructions?: string;
   input: string;
-  tools?: FunctionToolSpec[];
+  tools?: readonly FunctionToolSpec[];
   /** Executes tool calls; required when `tools` is non-empty. */
   executeTool?: ToolCallExecutor;
   /** Max tool rounds for this turn; the plugin's configured cap applies when omitted. */

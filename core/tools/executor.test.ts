@@ -154,6 +154,19 @@ describe('tool executor', () => {
     expect(narrowed.properties.mode.enum).toEqual(['fine']);
   });
 
+  it('hands out one frozen array per offer: the same tools and schemas give the same array, another offer another', async () => {
+    const { executor } = await setup();
+    const first = executor.functionTools(ctx());
+    expect(executor.functionTools(ctx())).toBe(first);
+    expect(Object.isFrozen(first) && first.every((t) => Object.isFrozen(t))).toBe(true);
+    const narrowed = executor.functionTools(ctx({}, { canCreateDocuments: false }));
+    expect(narrowed).not.toBe(first);
+    expect((narrowed[0].parameters as { properties: { mode: { enum: string[] } } }).properties.mode.enum).toEqual(['fine']);
+    expect(executor.functionTools(ctx({}, { canCreateDocuments: false }))).toBe(narrowed);
+    const fewer = executor.functionTools(ctx({ isOrchestrator: false }));
+    expect(fewer.map((t) => t.name)).toEqual(['echo']);
+  });
+
   it('turns every failure into a structured result and never rejects', async () => {
     const { executor, t } = await setup();
     const run = (how: string) => executor.execute(ctx(), 'trouble', JSON.stringify({ how }));

@@ -81,8 +81,11 @@ export interface ToolExecutor {
   offered(ctx: ToolAvailabilityContext): RegisteredTool[];
   /** The schema a tool is offered with (and validated against) here. */
   parametersFor(tool: RegisteredTool, ctx: ToolAvailabilityContext): TSchema;
-  /** OpenResponses function tools (flat form) for the gateway. */
-  functionTools(ctx: ToolAvailabilityContext): FunctionToolSpec[];
+  /**
+   * OpenResponses function tools (flat form) for the gateway. The same offer (the same tools with
+   * the same schemas) is the same frozen array, so a gateway client can serialise it once.
+   */
+  functionTools(ctx: ToolAvailabilityContext): readonly FunctionToolSpec[];
   /** One prompt line per offered tool; `http` mode names the fallback route under `baseUrl`. */
   capabilityLines(ctx: ToolAvailabilityContext, mode: CapabilityMode, baseUrl?: string): string[];
   /** Runs one call. Never rejects. */
@@ -123,6 +126,18 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Small ids for object identities (tool definitions, frozen schemas): the key of an offer. */
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 0;
+function idOf(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
+  return id;
+}
+
+/** Offers seen (agents × capability variants: a handful in practice); the cap guards the rest. */
+const MAX_OFFERS = 256;
+
 function frozenCopy(schema: TSchema): Record<string, unknown> {
   let copy = frozenBySchema.get(schema);
   if (copy) return copy;
@@ -155,6 +170,8 @@ function isOffered(tool: RegisteredTool, ctx: ToolAvailabilityContext, logger: L
 
 export function createToolExecutor(options: ToolExecutorOptions): ToolExecutor {
   const { tools, hooks, backend, logger } = options;
+  /** functionTools' arrays by offer (see there). */
+  const offers = new Map<string, readonly FunctionToolSpec[]>();
   const calls = options.metrics?.counter({
     name: 'runtime_tool_calls_total',
     help: 'Agent tool calls by tool, outcome and path (gateway function call or HTTP fallback)',
@@ -327,13 +344,20 @@ export function createToolExecutor(options: ToolExecutorOptions): ToolExecutor {
     offered,
     parametersFor,
     functionTools(ctx) {
-      return offered(ctx).map((t) => ({
-        type: 'function' as const,
-        name: t.definition.name,
-        description: t.definition.description,
-        // A frozen copy, made once per schema: callers serialise it, and must not reach into the definition.
-        parameters: frozenCopy(parametersFor(t, ctx)),
-      }));
+      const tools = offered(ctx);
+      // A frozen copy per schema (callers serialise it and must not reach into the definition).
+      const parameters = tools.map((t) => frozenCopy(parametersFor(t, ctx)));
+      let key = '';
+      for (let i = 0; i < tools.length; i++) key += `${idOf(tools[i].definition)}:${idOf(parameters[i])},`;
+      let specs = offers.get(key);
+      if (!specs) {
+        specs = Object.freeze(
+          tools.map((t, i) => Object.freeze({ type: 'function' as const, name: t.definition.name, description: t.definition.description, parameters: parameters[i] })),
+        );
+        if (offers.size >= MAX_OFFERS) offers.clear();
+        offers.set(key, specs);
+      }
+      return specs;
     },
     capabilityLines(ctx, mode, baseUrl = '') {
       const base = baseUrl.replace(/\/+$/, '');

@@ -6,7 +6,7 @@
  */
 import { GatewayError, isGatewayError } from '../../core/ports/gateway.ts';
 import type { BuiltRequest } from './request.ts';
-import { authHeaders } from './request.ts';
+import { authHeaders, requestJson } from './request.ts';
 import { parseResponsesAnswer, type ParsedResponse, type RawAnswer } from './response.ts';
 import { excerpt } from './redact.ts';
 import { createHttpClient, HttpBodyError, isHttpTimeout, type HttpClient } from '../../core/http-client.ts';
@@ -136,7 +136,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
         'responses',
         '/v1/responses',
         // Bytes, not text: the request waits here for the whole turn (see HttpRequestInit.body).
-        { method: 'POST', headers: request.headers, body: Buffer.from(JSON.stringify(request.body)) },
+        { method: 'POST', headers: request.headers, body: Buffer.from(requestJson(request)) },
         signals,
         options.requestTimeoutMs,
       );

@@ -51,7 +51,9 @@ export interface BuildRequestOptions {
 
 export interface BuiltRequest {
   headers: Record<string, string>;
+  /** Everything but `tools`, which `requestJson` adds (serialised once per tools array). */
   body: ResponsesRequestBody;
+  tools?: readonly FunctionToolSpec[];
 }
 
 export function userMessage(text: string): MessageInputItem {
@@ -89,10 +91,8 @@ export function buildResponsesRequest(options: BuildRequestOptions): BuiltReques
     user: options.gatewaySessionKey,
   };
   if (options.instructions) body.instructions = options.instructions;
-  if (options.tools && options.tools.length > 0) {
-    body.tools = options.tools.map(toFlatTool);
-    body.tool_choice = 'auto';
-  }
+  const tools = options.tools && options.tools.length > 0 ? options.tools : undefined;
+  if (tools) body.tool_choice = 'auto';
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     accept: 'application/json',
@@ -100,5 +100,25 @@ export function buildResponsesRequest(options: BuildRequestOptions): BuiltReques
     'x-openclaw-session-key': options.gatewaySessionKey,
     ...authHeaders(options.token),
   };
-  return { headers, body };
+  return { headers, body, tools };
+}
+
+/**
+ * The JSON of the tools each request repeats (the gateway does not remember them): ~17 KB for the
+ * built-in set, the same for every turn of an agent with the same capabilities. The executor hands
+ * out one frozen array per offer, so it is serialised once per array, not once per request.
+ */
+const toolsJson = new WeakMap<readonly FunctionToolSpec[], string>();
+
+/** The request body as sent: `body` with `tools` added. */
+export function requestJson(built: BuiltRequest): string {
+  const json = JSON.stringify(built.body);
+  if (!built.tools) return json;
+  let tools = toolsJson.get(built.tools);
+  if (tools === undefined) {
+    tools = JSON.stringify(built.tools.map(toFlatTool));
+    // Only a frozen array of frozen specs (the executor's, with deep-frozen schemas) cannot change under its JSON.
+    if (Object.isFrozen(built.tools) && built.tools.every((t) => Object.isFrozen(t))) toolsJson.set(built.tools, tools);
+  }
+  return `${json.slice(0, -1)},"tools":${tools}}`;
 }
