@@ -1,12 +1,12 @@
 /**
  * Which notifications have a row in one of the delivery store's tables, for
- * this runtime's scope, kept in memory so the reads every notification makes
- * ("is it retrying?", "is it dead-lettered?") skip SQLite when the answer is
- * no — nearly always.
+ * this runtime's scope, kept in memory so what every notification asks ("is it
+ * retrying?", "is it dead-lettered?", "has it open ledger entries to end?")
+ * skips SQLite when the answer is no — nearly always.
  *
  * Sound because only the runtime adds rows of its own scope (the data dir's
  * lock keeps a second runtime out); the operator's CLI only removes retry rows
- * and flags dead letters. So an id missing here has no row; an id present
+ * and flags dead letters, and records no ledger entries. So an id missing here has no row; an id present
  * here may have lost its row since, and the store reads SQLite to know. What
  * the lock does not keep out (docs/delivery.md: a runtime frozen past its lease
  * that resumes, a data dir that could not be locked, one store file shared by

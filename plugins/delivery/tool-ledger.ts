@@ -15,6 +15,7 @@
  */
 import { nodeCrypto } from '../../core/lazy-crypto.ts';
 import type { DatabaseSync } from 'node:sqlite';
+import { KnownRows } from './known-rows.ts';
 import type { ToolCallKey, ToolCallLedger } from '../../core/ports/tool-ledger.ts';
 import type { ToolResult } from '../../core/tools/registry.ts';
 
@@ -57,12 +58,10 @@ export class ToolLedgerStore {
   readonly #now: () => number;
   readonly #opts: ToolLedgerOptions;
   /**
-   * Notifications of this scope with entries not yet marked ended: those recorded here, and
-   * (read once, at the first `ended`) those a previous process left. Every notification ends, most
-   * without a mutating call: this spares them a write. Exact, because only this process writes
-   * this scope's rows (the data dir's lock; the operator view records nothing).
+   * Notifications of this scope with entries not yet marked ended (known-rows.ts): every
+   * notification ends, most without a mutating call, and this spares them a write.
    */
-  #open: Set<string> | undefined;
+  readonly #open: KnownRows;
 
   /** `scope` null: the operator view (reads every scope, records nothing). */
   constructor(db: DatabaseSync, scope: string | null, now: () => number, opts: ToolLedgerOptions) {
@@ -70,6 +69,11 @@ export class ToolLedgerStore {
     this.#scope = scope;
     this.#now = now;
     this.#opts = opts;
+    this.#open = new KnownRows(() =>
+      (this.#db.prepare('SELECT DISTINCT notification_id FROM tool_calls WHERE scope = ? AND ended_at IS NULL').all(this.#own()) as Array<{ notification_id: string }>).map(
+        (r) => r.notification_id,
+      ),
+    );
   }
 
   #own(): string {
@@ -87,19 +91,9 @@ export class ToolLedgerStore {
 
   /** The notification reached its final outcome: its entries expire after the retention window. */
   ended(notificationId: string): void {
-    const open = this.#openNotifications();
-    if (!open.has(notificationId)) return;
+    if (!this.#open.mayHave(notificationId)) return;
     this.#db.prepare('UPDATE tool_calls SET ended_at = ? WHERE scope = ? AND notification_id = ? AND ended_at IS NULL').run(this.#now(), this.#own(), notificationId);
-    open.delete(notificationId);
-  }
-
-  #openNotifications(): Set<string> {
-    this.#open ??= new Set(
-      (this.#db.prepare('SELECT DISTINCT notification_id FROM tool_calls WHERE scope = ? AND ended_at IS NULL').all(this.#own()) as Array<{ notification_id: string }>).map(
-        (r) => r.notification_id,
-      ),
-    );
-    return this.#open;
+    this.#open.delete(notificationId);
   }
 
   /** Mutating calls recorded for a notification, oldest first. */
@@ -150,7 +144,6 @@ export class ToolLedgerStore {
          ON CONFLICT DO UPDATE SET result = excluded.result, at = excluded.at, ended_at = NULL`,
       )
       .run(this.#own(), notificationId, key.tool, hash(key.args), key.args, JSON.stringify(result), this.#now());
-    // Not loaded yet: loading reads this row too.
-    this.#open?.add(notificationId);
+    this.#open.add(notificationId);
   }
 }
