@@ -120,6 +120,7 @@ if (want('pickup')) {
   figures.pickup = p;
   row('pickup (creation -> first gateway request)', `p50 ${fmt(p.p50Ms / 1000, 2)} s, p90 ${fmt(p.p90Ms / 1000, 2)} s (${p.samples})`, 'p50 <= 1 s');
   row(`backend calls/s idle (${p.idleWindowS} s window, ${p.idleAfterS} s after the last delivery)`, fmt(p.idleCallsPerS, 3), '<= 0.1 after 10 idle min');
+  row('  runtime CPU while idle (same window)', `${fmt(p.idleCpuMsPerS, 2)} ms/s (by thread: ${Object.entries(p.idleCpuMsPerSByThread).map(([k, v]) => `${k} ${v}`).join(', ')})`, '');
 }
 
 const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];

@@ -235,7 +235,16 @@ export async function pickup(
   mode: RunMode,
   count: number,
   idle: { afterS: number; windowS: number },
-): Promise<{ p50Ms: number; p90Ms: number; samples: number; idleCallsPerS: number; idleAfterS: number; idleWindowS: number }> {
+): Promise<{
+  p50Ms: number;
+  p90Ms: number;
+  samples: number;
+  idleCallsPerS: number;
+  idleAfterS: number;
+  idleWindowS: number;
+  idleCpuMsPerS: number;
+  idleCpuMsPerSByThread: Record<string, number>;
+}> {
   const world = await createWorld({ agents: 20, delayMs: () => 200 });
   const { rt } = await started(world, mode, {});
   try {
@@ -252,8 +261,14 @@ export async function pickup(
     await until('the last delivery', () => world.undelivered() === 0, 60_000);
     await sleep(idle.afterS * 1000);
     const calls0 = world.backendCalls().total;
+    const cpu0 = rt.cpuMs();
+    const threads0 = rt.cpuByThreadMs();
     await sleep(idle.windowS * 1000);
     const idleCalls = world.backendCalls().total - calls0;
+    // What an idle account costs a fleet in CPU besides its backend calls (timers, polls, GC).
+    const idleCpuMsPerS = (rt.cpuMs() - cpu0) / idle.windowS;
+    const perS = (ms: number) => Number((ms / idle.windowS).toFixed(2));
+    const idleCpuMsPerSByThread = Object.fromEntries(Object.entries(rt.cpuByThreadMs()).map(([k, v]) => [k, perS(v - (threads0[k] ?? 0))]));
     return {
       p50Ms: percentile(latencies, 50),
       p90Ms: percentile(latencies, 90),
@@ -261,6 +276,8 @@ export async function pickup(
       idleCallsPerS: idleCalls / idle.windowS,
       idleAfterS: idle.afterS,
       idleWindowS: idle.windowS,
+      idleCpuMsPerS,
+      idleCpuMsPerSByThread,
     };
   } finally {
     await rt.stop();

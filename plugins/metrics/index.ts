@@ -17,6 +17,12 @@ const Options = Type.Object(
   {
     /** Process and Node.js metrics (process_*, nodejs_*). */
     defaultMetrics: Type.Boolean({ default: true }),
+    /**
+     * How often the event-loop delay histogram (nodejs_eventloop_lag_*) samples, in ms. Every sample
+     * is a timer that wakes the process, idle or not: prom-client's 10 ms cost ~6 ms of CPU per second
+     * on an idle runtime (docs/performance.md).
+     */
+    eventLoopResolutionMs: Type.Integer({ minimum: 1, maximum: 60000, default: 100 }),
   },
   { additionalProperties: false },
 );
@@ -54,7 +60,7 @@ export default definePlugin({
       // GC observer, ~20 metrics) cost ~15 ms that /livez need not wait for.
       start() {
         // Default collectors register fixed names; a second call on one registry would throw.
-        if (options.defaultMetrics && !registry.getSingleMetric('process_cpu_seconds_total')) collectDefaultMetrics({ register: registry });
+        if (options.defaultMetrics && !registry.getSingleMetric('process_cpu_seconds_total')) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: options.eventLoopResolutionMs });
       },
     };
   },

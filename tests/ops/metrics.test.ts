@@ -81,6 +81,26 @@ describe('metrics plugin', () => {
     assertValidExposition(await json.text());
   });
 
+  it('samples event-loop delay at eventLoopResolutionMs: a blocked loop shows in nodejs_eventloop_lag_max_seconds', async () => {
+    const plugins = [...OPS.slice(0, 2), { use: 'metrics', options: { eventLoopResolutionMs: 20 } }];
+    const t = await createTestKernel({ plugins });
+    cleanups.push(() => t.kernel.stop());
+    await t.kernel.start();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const blockedUntil = Date.now() + 300;
+    while (Date.now() < blockedUntil) {
+      // a synchronous stretch the 20 ms sampling timer must notice
+    }
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const families = assertValidExposition((await get(t.kernel, '/metrics')).text);
+    expect(sampleValue(families, 'nodejs_eventloop_lag_max_seconds', {})).toBeGreaterThanOrEqual(0.2);
+  });
+
+  it('rejects an eventLoopResolutionMs below 1 ms, naming the plugin and the option', async () => {
+    const plugins = [...OPS.slice(0, 2), { use: 'metrics', options: { eventLoopResolutionMs: 0 } }];
+    await expect(createTestKernel({ plugins })).rejects.toThrow(/options\/eventLoopResolutionMs \(metrics\): must be >= 1/);
+  });
+
   it('keeps one registry per kernel: two kernels in one process expose separate, valid metrics', async () => {
     const boot = async (version: string): Promise<TestKernel> => {
       const t = await createTestKernel({ plugins: OPS, env: { OPENCLAW_VERSION: '2026.9.6' }, version });
