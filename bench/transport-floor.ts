@@ -1,5 +1,5 @@
 /**
- * `node bench/transport-floor.ts [exchanges]`: what one loopback HTTP exchange costs a client that
+ * `npm run bench:floor [-- exchanges]`: what one loopback HTTP exchange costs a client that
  * does nothing else — one keep-alive socket, one prebuilt request buffer, a content-length scan of
  * the answer — against a node:http server in another process (as the bench's wire server is).
  * Prints the client's CPU per exchange (user+sys, all threads). A notification takes ~6 exchanges
