@@ -16,15 +16,15 @@
  *   node scripts/build-dist.mjs             build (replaces dist/)
  *   node scripts/build-dist.mjs --if-stale  build only when a source changed since the last build
  *
- * Plain JavaScript so it runs on any Node that npm brings. dist/build-info.json records a
- * fingerprint of the sources (path, size, mtime, and the lockfile); dist-freshness.mjs compares it.
+ * Plain JavaScript so it runs on any Node that npm brings. dist/build-info.json records the path,
+ * size and mtime of every source (and the lockfile); dist-freshness.mjs compares them.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { BUILD_INFO, DIST, ROOT, sourceFingerprint, distIsFresh } from './dist-freshness.mjs';
+import { BUILD_INFO, DIST, ROOT, sourceStamp, distIsFresh } from './dist-freshness.mjs';
 import { PROGRAM_FORMAT, startupPlugins } from './bundle-lazy.mjs';
 
 const ifStale = process.argv.includes('--if-stale');
@@ -54,7 +54,7 @@ function fail(what) {
   process.exit(1);
 }
 
-const fingerprint = sourceFingerprint();
+const sources = sourceStamp();
 rmSync(DIST, { recursive: true, force: true });
 const started = Date.now();
 
@@ -141,5 +141,5 @@ if (declarations.status !== 0) fail(`tsc failed (exit ${declarations.status ?? d
 // The program's content hash names its code cache (bin/load-program.js): V8 checks a cache only
 // against the source's length, and an install gives every file the same mtime.
 const programHash = createHash('sha256').update(readFileSync(path.join(DIST, 'core', 'cli', 'main.cjs'))).digest('hex');
-writeFileSync(BUILD_INFO, JSON.stringify({ fingerprint, programHash, builtAt: new Date().toISOString() }) + '\n');
+writeFileSync(BUILD_INFO, JSON.stringify({ sources, programHash, builtAt: new Date().toISOString() }) + '\n');
 console.error(`build-dist: dist/ built in ${((Date.now() - started) / 1000).toFixed(1)} s`);

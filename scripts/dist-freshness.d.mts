@@ -2,5 +2,6 @@
 export declare const ROOT: string;
 export declare const DIST: string;
 export declare const BUILD_INFO: string;
-export declare function sourceFingerprint(): string;
-export declare function distIsFresh(): boolean;
+export declare function sourceStamp(root?: string): string;
+export declare function buildInfoPath(root?: string): string;
+export declare function distIsFresh(root?: string): boolean;

@@ -1,0 +1,85 @@
+/**
+ * scripts/dist-freshness.mjs: a checkout runs dist/ only while dist/build-info.json records the
+ * sources as they are (path, size, mtime of each compiled source and of the build's inputs).
+ * Exercised on a small tree of its own, laid out as the repository is.
+ */
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildInfoPath, distIsFresh, sourceStamp } from '../../scripts/dist-freshness.mjs';
+
+const roots: string[] = [];
+afterEach(() => {
+  while (roots.length) rmSync(roots.pop()!, { recursive: true, force: true });
+});
+
+function tree(): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'mc-freshness-'));
+  roots.push(root);
+  const files: Record<string, string> = {
+    'core/kernel.ts': 'export const kernel = 1;\n',
+    'plugins/delivery/loop.ts': 'export const loop = 2;\n',
+    'plugins/delivery/loop.test.ts': 'a test: not compiled\n',
+    'entry/mc-runtime.ts': 'export {};\n',
+    'package-lock.json': '{}\n',
+  };
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), text);
+  }
+  return root;
+}
+
+/** What scripts/build-dist.mjs writes after a build. */
+function recordBuild(root: string, extra: Record<string, unknown> = {}): void {
+  mkdirSync(path.join(root, 'dist'), { recursive: true });
+  writeFileSync(buildInfoPath(root), JSON.stringify({ sources: sourceStamp(root), programHash: 'x', ...extra }) + '\n');
+}
+
+describe('dist freshness', () => {
+  it('is fresh right after a build, and stale without a record of one', () => {
+    const root = tree();
+    expect(distIsFresh(root)).toBe(false);
+    recordBuild(root);
+    expect(distIsFresh(root)).toBe(true);
+  });
+
+  it('goes stale when a compiled source changes size or mtime, or one is added or removed', () => {
+    const root = tree();
+    recordBuild(root);
+    writeFileSync(path.join(root, 'core/kernel.ts'), 'export const kernel = 10;\n');
+    expect(distIsFresh(root)).toBe(false);
+
+    recordBuild(root);
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(path.join(root, 'plugins/delivery/loop.ts'), later, later);
+    expect(distIsFresh(root)).toBe(false);
+
+    recordBuild(root);
+    writeFileSync(path.join(root, 'plugins/delivery/new.ts'), 'export {};\n');
+    expect(distIsFresh(root)).toBe(false);
+
+    recordBuild(root);
+    rmSync(path.join(root, 'plugins/delivery/new.ts'));
+    expect(distIsFresh(root)).toBe(false);
+  });
+
+  it('ignores tests, and follows the lockfile (the bundle holds the dependencies)', () => {
+    const root = tree();
+    recordBuild(root);
+    writeFileSync(path.join(root, 'plugins/delivery/loop.test.ts'), 'another test\n');
+    expect(distIsFresh(root)).toBe(true);
+    writeFileSync(path.join(root, 'package-lock.json'), '{"lockfileVersion":3}\n');
+    expect(distIsFresh(root)).toBe(false);
+  });
+
+  it('treats the record of an older build (a hash, no sources) or an unreadable one as stale', () => {
+    const root = tree();
+    mkdirSync(path.join(root, 'dist'), { recursive: true });
+    writeFileSync(buildInfoPath(root), JSON.stringify({ fingerprint: '1cd3724dcb6b65', programHash: 'x' }));
+    expect(distIsFresh(root)).toBe(false);
+    writeFileSync(buildInfoPath(root), '{ not json');
+    expect(distIsFresh(root)).toBe(false);
+  });
+});
