@@ -21,8 +21,19 @@ function serve(): void {
 }
 
 async function measure(exchanges: number): Promise<void> {
-  const child = fork(new URL(import.meta.url).pathname, ['--serve']);
-  const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve(m as number)));
+  const child = fork(import.meta.filename, ['--serve']);
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as number));
+      child.once('exit', (code) => reject(new Error(`the server exited before listening (code ${code})`)));
+    });
+    await exchangeOver(port, exchanges);
+  } finally {
+    child.kill();
+  }
+}
+
+async function exchangeOver(port: number, exchanges: number): Promise<void> {
   const socket = connect(port, '127.0.0.1');
   socket.setNoDelay(true);
   await new Promise((resolve) => socket.once('connect', resolve));
@@ -52,7 +63,6 @@ async function measure(exchanges: number): Promise<void> {
   const us = (v: number) => (v / exchanges).toFixed(1);
   console.log(`one loopback HTTP exchange, bare client: ${us(cpu.user + cpu.system)} µs CPU (user ${us(cpu.user)}, sys ${us(cpu.system)}) over ${exchanges}`);
   socket.destroy();
-  child.kill();
 }
 
 if (process.argv.includes('--serve')) serve();

@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { BUILD_INFO, DIST, ROOT, sourceStamp, distIsFresh } from './dist-freshness.mjs';
+import { BUILD_INFO, DIST, ROOT, sourceStamp, distIsFresh, writeBuildInfo } from './dist-freshness.mjs';
 import { PROGRAM_FORMAT, startupPlugins } from './bundle-lazy.mjs';
 
 const ifStale = process.argv.includes('--if-stale');
@@ -38,7 +38,10 @@ function devTool(name, resolve) {
     if (ifStale) {
       // An install without devDependencies: keep the shipped build, or run the sources
       // (bin/mc-runtime.js falls back to them when dist/ is missing or stale).
-      if (!existsSync(BUILD_INFO)) console.error(`build-dist: ${name} is not installed; the runtime runs from its TypeScript sources`);
+      // It runs the sources when dist/ is missing, or stale in a checkout (an installed package has no entry/).
+      if (!existsSync(BUILD_INFO) || existsSync(path.join(ROOT, 'entry', 'mc-runtime.ts'))) {
+        console.error(`build-dist: ${name} is not installed; the runtime runs from its TypeScript sources`);
+      }
       process.exit(0);
     }
     console.error(`build-dist: ${name} is not installed (it is a devDependency: run \`npm ci\` first)`);
@@ -141,5 +144,5 @@ if (declarations.status !== 0) fail(`tsc failed (exit ${declarations.status ?? d
 // The program's content hash names its code cache (bin/load-program.js): V8 checks a cache only
 // against the source's length, and an install gives every file the same mtime.
 const programHash = createHash('sha256').update(readFileSync(path.join(DIST, 'core', 'cli', 'main.cjs'))).digest('hex');
-writeFileSync(BUILD_INFO, JSON.stringify({ sources, programHash, builtAt: new Date().toISOString() }) + '\n');
+writeBuildInfo(sources, { programHash, builtAt: new Date().toISOString() });
 console.error(`build-dist: dist/ built in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -4,4 +4,5 @@ export declare const DIST: string;
 export declare const BUILD_INFO: string;
 export declare function sourceStamp(root?: string): string;
 export declare function buildInfoPath(root?: string): string;
+export declare function writeBuildInfo(sources: string, extra?: Record<string, unknown>, root?: string): void;
 export declare function distIsFresh(root?: string): boolean;

@@ -8,7 +8,7 @@
 // Built-ins by getBuiltinModule where there is one: this runs before every start of a checkout, and an
 // ES import of node:fs builds its ES module facade, which loads node:fs's streams (bin/mc-runtime.js).
 const builtin = async (id) => process.getBuiltinModule?.(id) ?? (await import(id)).default;
-const { existsSync, readdirSync, readFileSync, statSync } = await builtin('node:fs');
+const { existsSync, readdirSync, readFileSync, statSync, writeFileSync } = await builtin('node:fs');
 const path = await builtin('node:path');
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
@@ -18,7 +18,7 @@ const SOURCE_DIRS = ['core', 'entry', 'plugins', 'sdk'];
 // The lockfile: dist/ bundles the dependencies, so a changed dependency makes it stale too.
 const SOURCE_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build-dist.mjs', 'scripts/bundle-lazy.mjs'];
 
-// Paths by concatenation, not path.join: ~400 joins on every start of a checkout were enough for
+// Paths by concatenation, not path.join: ~300 joins on every start of a checkout were enough for
 // TurboFan to compile Node's normalizeString on some starts (see sourceStamp).
 function walk(dir, out) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -31,7 +31,7 @@ function walk(dir, out) {
 /**
  * One line per compiled source: relative path, size and mtime. The build stores this text itself
  * and a start compares it whole: a native string comparison. (A hash of it was computed in
- * JavaScript on every start of a checkout, and its loop of ~20,000 iterations got TurboFan
+ * JavaScript on every start of a checkout, and its loop over ~11,000 characters got TurboFan
  * on-stack-replaced there: ~8 ms of compiling and ~5 MiB more of the node binary's code resident
  * in an idle runtime. The image never ran it.)
  */
@@ -50,6 +50,11 @@ export function sourceStamp(root = ROOT) {
 /** The build's record (`dist/build-info.json`) of what it built, for `sourceStamp` to match. */
 export function buildInfoPath(root = ROOT) {
   return path.join(root, 'dist', 'build-info.json');
+}
+
+/** Writes that record: `sources` is the `sourceStamp` taken before the build read them. */
+export function writeBuildInfo(sources, extra = {}, root = ROOT) {
+  writeFileSync(buildInfoPath(root), JSON.stringify({ sources, ...extra }) + '\n');
 }
 
 export function distIsFresh(root = ROOT) {

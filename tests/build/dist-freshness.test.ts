@@ -3,11 +3,11 @@
  * sources as they are (path, size, mtime of each compiled source and of the build's inputs).
  * Exercised on a small tree of its own, laid out as the repository is.
  */
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildInfoPath, distIsFresh, sourceStamp } from '../../scripts/dist-freshness.mjs';
+import { buildInfoPath, distIsFresh, sourceStamp, writeBuildInfo } from '../../scripts/dist-freshness.mjs';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -31,10 +31,10 @@ function tree(): string {
   return root;
 }
 
-/** What scripts/build-dist.mjs writes after a build. */
-function recordBuild(root: string, extra: Record<string, unknown> = {}): void {
+/** What scripts/build-dist.mjs does after a build (the same function). */
+function recordBuild(root: string): void {
   mkdirSync(path.join(root, 'dist'), { recursive: true });
-  writeFileSync(buildInfoPath(root), JSON.stringify({ sources: sourceStamp(root), programHash: 'x', ...extra }) + '\n');
+  writeBuildInfo(sourceStamp(root), { programHash: 'x' }, root);
 }
 
 describe('dist freshness', () => {
@@ -43,6 +43,9 @@ describe('dist freshness', () => {
     expect(distIsFresh(root)).toBe(false);
     recordBuild(root);
     expect(distIsFresh(root)).toBe(true);
+    // The record lists each compiled source by its path relative to the root, and nothing else.
+    const listed = (JSON.parse(readFileSync(buildInfoPath(root), 'utf8')) as { sources: string }).sources.split('\n').filter(Boolean).map((l) => l.split('\0')[0]);
+    expect(listed).toEqual(['core/kernel.ts', 'entry/mc-runtime.ts', 'package-lock.json', 'plugins/delivery/loop.ts']);
   });
 
   it('goes stale when a compiled source changes size or mtime, or one is added or removed', () => {

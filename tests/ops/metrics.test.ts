@@ -81,19 +81,26 @@ describe('metrics plugin', () => {
     assertValidExposition(await json.text());
   });
 
-  it('samples event-loop delay at eventLoopResolutionMs: a blocked loop shows in nodejs_eventloop_lag_max_seconds', async () => {
-    const plugins = [...OPS.slice(0, 2), { use: 'metrics', options: { eventLoopResolutionMs: 20 } }];
+  it('samples event-loop delay every eventLoopResolutionMs: an idle loop reads the resolution, a blocked one more', async () => {
+    const plugins = [...OPS.slice(0, 2), { use: 'metrics', options: { eventLoopResolutionMs: 50 } }];
     const t = await createTestKernel({ plugins });
     cleanups.push(() => t.kernel.stop());
     await t.kernel.start();
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const blockedUntil = Date.now() + 300;
     while (Date.now() < blockedUntil) {
-      // a synchronous stretch the 20 ms sampling timer must notice
+      // a synchronous stretch the sampling timer must notice
     }
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await new Promise((resolve) => setTimeout(resolve, 120));
     const families = assertValidExposition((await get(t.kernel, '/metrics')).text);
+    // Intervals between samples: never much under the resolution (prom-client's own 10 ms would read ~0.01).
+    expect(sampleValue(families, 'nodejs_eventloop_lag_min_seconds', {})).toBeGreaterThanOrEqual(0.04);
     expect(sampleValue(families, 'nodejs_eventloop_lag_max_seconds', {})).toBeGreaterThanOrEqual(0.2);
+  });
+
+  it('rejects an eventLoopResolutionMs over 1 s, naming the plugin and the option', async () => {
+    const plugins = [...OPS.slice(0, 2), { use: 'metrics', options: { eventLoopResolutionMs: 5000 } }];
+    await expect(createTestKernel({ plugins })).rejects.toThrow(/options\/eventLoopResolutionMs \(metrics\): must be <= 1000/);
   });
 
   it('rejects an eventLoopResolutionMs below 1 ms, naming the plugin and the option', async () => {
