@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { freePort } from '../tests/support/free-port.ts';
 import { createWorld, type World } from './lib/world.ts';
-import { cliRun, firstOk, startRuntime, type RunMode, type RuntimeProcess } from './lib/runtime-process.ts';
+import { cliRun, cpuByThreadSince, firstOk, startRuntime, type RunMode, type RuntimeProcess } from './lib/runtime-process.ts';
 import { idealMakespanMs, median, percentile, slope } from './lib/stats.ts';
 import { monotonicUs, printProfile, profileOf, summariseProfile } from './lib/cpu-profile.ts';
 
@@ -93,10 +93,7 @@ export async function burst(mode: RunMode, opts: { agents: number; perAgent: num
     const wallMs = performance.now() - t0;
     const cpu = rt.cpuMs() - cpu0;
     const faults = rt.minorFaults() - faults0;
-    const threads = rt.cpuByThreadMs();
-    const cpuMsPerNotificationByThread = Object.fromEntries(
-      Object.entries(threads).map(([k, v]) => [k, Number(((v - (threads0[k] ?? 0)) / Math.max(1, deliveredAll)).toFixed(2))]),
-    );
+    const cpuMsPerNotificationByThread = cpuByThreadSince(threads0, rt.cpuByThreadMs(), Math.max(1, deliveredAll));
     const calls = world.backendCalls();
     const bench = process.cpuUsage(bench0);
     const firstHit = world.hits[hits0]?.at ?? tEnd;
@@ -267,8 +264,7 @@ export async function pickup(
     const idleCalls = world.backendCalls().total - calls0;
     // What an idle account costs a fleet in CPU besides its backend calls (timers, polls, GC).
     const idleCpuMsPerS = (rt.cpuMs() - cpu0) / idle.windowS;
-    const perS = (ms: number) => Number((ms / idle.windowS).toFixed(2));
-    const idleCpuMsPerSByThread = Object.fromEntries(Object.entries(rt.cpuByThreadMs()).map(([k, v]) => [k, perS(v - (threads0[k] ?? 0))]));
+    const idleCpuMsPerSByThread = cpuByThreadSince(threads0, rt.cpuByThreadMs(), idle.windowS);
     return {
       p50Ms: percentile(latencies, 50),
       p90Ms: percentile(latencies, 90),

@@ -62,6 +62,14 @@ export function cpuByThreadMs(pid: number): Record<string, number> {
   return out;
 }
 
+/**
+ * CPU by thread kind between two `cpuByThreadMs` readings, divided by `per` (notifications, seconds),
+ * to two decimals. A kind whose threads ended in between can read low, never below zero.
+ */
+export function cpuByThreadSince(before: Record<string, number>, after: Record<string, number>, per: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, Number((Math.max(0, v - (before[k] ?? 0)) / Math.max(1e-9, per)).toFixed(2))]));
+}
+
 /** Resident set size of a live process, in MiB. */
 export function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
